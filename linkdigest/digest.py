@@ -1,0 +1,326 @@
+"""The digest format: values, and the pure parser from Markdown text to a Digest.
+
+See ``shared/digest-format.md``. The parser is forgiving of whitespace and strict about
+meaning: it never raises for malformed content, it records a Problem with the line number
+and keeps the text, so a build can warn and a script can report every problem at once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from linkdigest.urls import is_http_url, is_video_url, normalise_url, parse_domain
+
+DEFAULT_CATEGORY = "summary"
+STATUSES = ("draft", "published", "hidden")
+
+META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
+META_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
+HEADING = re.compile(r"^ {0,3}(?P<level>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
+QUOTE = re.compile(r"^ {0,3}> ?(?P<text>.*)$")
+BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a digest, at a 1-based line of its file."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One link entry: ``### [title](url)``, its quoted summary and any other Markdown."""
+
+    title: str
+    url: str
+    summary: str = ""
+    extra: str = ""
+    line: int = field(default=0, compare=False)
+    title_markdown: str = ""
+
+    @property
+    def domain(self) -> str:
+        return parse_domain(self.url)
+
+    @property
+    def is_video(self) -> bool:
+        return is_video_url(self.url)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A ``##`` section: its name, the prose before its first entry, and its entries."""
+
+    title: str
+    prose: str = ""
+    entries: tuple[Entry, ...] = ()
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A parsed digest post. ``metadata`` keys are lower case, as Pelican reads them."""
+
+    metadata: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    heading: str = ""
+    intro: str = ""
+    sections: tuple[Section, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(entry for section in self.sections for entry in section.entries)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """``Key: value`` lines at the top of a post, where the body starts, and what was wrong."""
+
+    metadata: Mapping[str, str]
+    body_start: int
+    problems: tuple[Problem, ...] = ()
+
+
+def is_digest(metadata: Mapping[str, object], category: str = DEFAULT_CATEGORY) -> bool:
+    """A post is a digest when its category is the digest category or it says ``Digest: yes``."""
+    if str(metadata.get("digest", "")).strip().lower() in ("yes", "true", "1"):
+        return True
+    return str(metadata.get("category", "")).strip().lower() == category.lower()
+
+
+def parse_front_matter(lines: list[str]) -> FrontMatter:
+    """Read Pelican's ``Key: value`` block (continuations indented by four spaces)."""
+    metadata: dict[str, str] = {}
+    problems: list[Problem] = []
+    key = ""
+    index = 0
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return FrontMatter(MappingProxyType(metadata), index + 1, tuple(problems))
+        match = META_LINE.match(line)
+        continuation = META_CONTINUATION.match(line)
+        if match:
+            key = match["key"].lower()
+            metadata[key] = match["value"].strip()
+        elif continuation and key:
+            metadata[key] = f"{metadata[key]} {continuation['value'].strip()}".strip()
+        elif index == 0:
+            return FrontMatter(MappingProxyType({}), 0)
+        else:
+            problems.append(
+                Problem(
+                    index + 1,
+                    f"front matter line is not 'Key: value': {line!r}; "
+                    "add the missing colon or a blank line before the body",
+                )
+            )
+    return FrontMatter(MappingProxyType(metadata), len(lines), tuple(problems))
+
+
+def parse_digest(text: str) -> Digest:
+    """Parse a whole digest file (front matter and body) into a Digest."""
+    lines = text.splitlines()
+    front = parse_front_matter(lines)
+    builder = _DigestBuilder()
+    for number, level, heading_text, raw in _iter_blocks(lines, front.body_start):
+        builder.feed(number, level, heading_text, raw)
+    return builder.finish(front)
+
+
+def _iter_blocks(lines: list[str], start: int) -> Iterator[tuple[int, int, str, str]]:
+    """Yield (line number, heading level or 0, heading text, raw line) outside code fences."""
+    fence = ""
+    for index in range(start, len(lines)):
+        line = lines[index]
+        fence_match = FENCE.match(line)
+        if fence_match and (not fence or fence_match["fence"].startswith(fence)):
+            fence = "" if fence else fence_match["fence"][0] * 3
+        heading = None if fence else HEADING.match(line)
+        if heading:
+            yield index + 1, len(heading["level"]), (heading["text"] or "").strip(), line
+        else:
+            yield index + 1, 0, "", line
+
+
+class _DigestBuilder:
+    """Accumulates blocks into sections and entries; the only stateful part of parsing."""
+
+    def __init__(self) -> None:
+        self.heading = ""
+        self.intro: list[str] = []
+        self.sections: list[Section] = []
+        self.section: tuple[str, int] | None = None
+        self.prose: list[str] = []
+        self.entries: list[Entry] = []
+        self.entry: tuple[str, str, str, int] | None = None
+        self.body: list[str] = []
+        self.problems: list[Problem] = []
+        self.seen_urls: dict[str, int] = {}
+
+    def feed(self, number: int, level: int, text: str, raw: str) -> None:
+        if level == 1 and not self.heading and self.section is None and not _has_text(self.intro):
+            self.heading = text
+        elif level == 2:
+            self._close_section()
+            self.section = (text, number)
+        elif level == 3:
+            self._start_entry(number, text, raw)
+        else:
+            self._append(raw)
+
+    def _append(self, line: str) -> None:
+        if self.entry is not None:
+            self.body.append(line)
+        elif self.section is not None:
+            self.prose.append(line)
+        else:
+            self.intro.append(line)
+
+    def _start_entry(self, number: int, text: str, raw: str) -> None:
+        link = parse_link_heading(text)
+        if link is None:
+            self.problems.append(
+                Problem(
+                    number, f"level-3 heading is not exactly one link '### [title](url)': {text!r}"
+                )
+            )
+            self._append(raw)
+            return
+        self._close_entry()
+        title_markdown, url = link
+        self._check_entry(number, title_markdown, url)
+        self.entry = (title_markdown, url, "", number)
+        self.body = []
+
+    def _check_entry(self, number: int, title_markdown: str, url: str) -> None:
+        if not parse_title(title_markdown):
+            self.problems.append(Problem(number, "link entry has an empty title"))
+        if not is_http_url(url):
+            self.problems.append(Problem(number, f"URL is not absolute http(s): {url!r}"))
+            return
+        key = normalise_url(url)
+        if key in self.seen_urls:
+            self.problems.append(
+                Problem(
+                    number, f"the same URL is already an entry at line {self.seen_urls[key]}: {url}"
+                )
+            )
+        else:
+            self.seen_urls[key] = number
+
+    def _close_entry(self) -> None:
+        if self.entry is None:
+            return
+        title_markdown, url, _, number = self.entry
+        summary, extra = split_summary(self.body)
+        self.entries.append(
+            Entry(
+                title=parse_title(title_markdown),
+                url=url,
+                summary=summary,
+                extra=extra,
+                line=number,
+                title_markdown=title_markdown,
+            )
+        )
+        self.entry = None
+        self.body = []
+
+    def _close_section(self) -> None:
+        self._close_entry()
+        if self.section is None and not self.entries:
+            return
+        title, number = self.section or ("", 0)
+        self.sections.append(Section(title, _join(self.prose), tuple(self.entries), number))
+        self.prose, self.entries = [], []
+
+    def finish(self, front: FrontMatter) -> Digest:
+        self._close_section()
+        return Digest(
+            metadata=front.metadata,
+            heading=self.heading,
+            intro=_join(self.intro),
+            sections=tuple(self.sections),
+            problems=front.problems + tuple(self.problems),
+        )
+
+
+def parse_link_heading(text: str) -> tuple[str, str] | None:
+    """Split ``[title](url)`` (the whole heading text) into raw title Markdown and URL."""
+    text = text.strip()
+    if not text.startswith("["):
+        return None
+    close = _find_closing_bracket(text)
+    if close is None or text[close + 1 : close + 2] != "(" or not text.endswith(")"):
+        return None
+    destination = _parse_destination(text[close + 2 : -1].strip())
+    if destination is None:
+        return None
+    return text[1:close].strip(), destination
+
+
+def _find_closing_bracket(text: str) -> int | None:
+    depth = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0:
+            return index
+        index += 1
+    return None
+
+
+LINK_TITLE = re.compile(r"""^(?P<url>.*?)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?$""", re.DOTALL)
+
+
+def _parse_destination(inner: str) -> str | None:
+    if inner.startswith("<"):
+        end = inner.find(">")
+        return inner[1:end] if end > 0 and not inner[end + 1 :].strip().startswith(")") else None
+    url = LINK_TITLE.match(inner)["url"]  # type: ignore[index]
+    if not url or re.search(r"\s", url) or url.count("(") != url.count(")"):
+        return None
+    return BACKSLASH_ESCAPE.sub(r"\1", url)
+
+
+def parse_title(title_markdown: str) -> str:
+    """The plain text of a link title: backslash escapes and entities decoded, spaces collapsed."""
+    text = html.unescape(BACKSLASH_ESCAPE.sub(r"\1", title_markdown))
+    return " ".join(text.split())
+
+
+def split_summary(body: list[str]) -> tuple[str, str]:
+    """Split an entry's body into its summary (the leading blockquote) and the rest."""
+    index = 0
+    while index < len(body) and not body[index].strip():
+        index += 1
+    quoted: list[str] = []
+    while index < len(body):
+        match = QUOTE.match(body[index])
+        if match:
+            quoted.append(match["text"].rstrip())
+        elif body[index].strip() and quoted and quoted[-1]:
+            quoted.append(body[index].strip())  # a lazy continuation line
+        else:
+            break
+        index += 1
+    return _join(quoted), _join(body[index:])
+
+
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines).strip("\n").rstrip()
+
+
+def _has_text(lines: list[str]) -> bool:
+    return any(line.strip() for line in lines)

@@ -1,0 +1,92 @@
+"""URL helpers: domains, normalisation for comparison, and video recognition."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMS = re.compile(
+    r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|ref_src)$",
+    re.IGNORECASE,
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"}
+YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+VIMEO_ID = re.compile(r"^/(?:video/)?(\d+)(?:/([0-9a-f]+))?/?$")
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def parse_domain(url: str) -> str:
+    """The host a reader would recognise: lower case, without a leading ``www.``."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
+def normalise_url(url: str) -> str:
+    """A comparison key: the same page gives the same key however it was written.
+
+    Lower-cases scheme and host, drops default ports, tracking parameters, an empty
+    query and a trailing slash on the path; YouTube short links become watch URLs.
+    The fragment is kept: two sections of one long page are two different links.
+    """
+    video = parse_youtube_id(url)
+    if video:
+        return f"https://youtube.com/watch?v={video}"
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k)
+        ]
+    )
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit((scheme, host, path, query, parts.fragment))
+
+
+def parse_youtube_id(url: str) -> str | None:
+    """The 11-character video id of a YouTube video URL, or None."""
+    parts = urlsplit(url)
+    host = parse_domain(url)
+    candidate = ""
+    if host == "youtu.be":
+        candidate = parts.path.strip("/").split("/")[0]
+    elif host in YOUTUBE_HOSTS:
+        if parts.path == "/watch":
+            candidate = dict(parse_qsl(parts.query)).get("v", "")
+        elif parts.path.startswith(("/embed/", "/shorts/", "/live/", "/v/")):
+            candidate = parts.path.split("/")[2]
+    return candidate if YOUTUBE_ID.match(candidate) else None
+
+
+def parse_vimeo_id(url: str) -> str | None:
+    """The numeric id of a Vimeo video URL (vimeo.com/ID or player.vimeo.com/video/ID)."""
+    if parse_domain(url) not in ("vimeo.com", "player.vimeo.com"):
+        return None
+    match = VIMEO_ID.match(urlsplit(url).path)
+    return match.group(1) if match else None
+
+
+def is_video_url(url: str) -> bool:
+    """True when the URL is a YouTube or Vimeo video."""
+    return bool(parse_youtube_id(url) or parse_vimeo_id(url))
+
+
+def render_embed_url(url: str) -> str | None:
+    """The privacy-enhanced player URL for a video URL, or None for anything else."""
+    video = parse_youtube_id(url)
+    if video:
+        return f"https://www.youtube-nocookie.com/embed/{video}"
+    vimeo = parse_vimeo_id(url)
+    if vimeo:
+        return f"https://player.vimeo.com/video/{vimeo}?dnt=1"
+    return None
