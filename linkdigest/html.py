@@ -1,0 +1,201 @@
+"""Render a parsed Digest to HTML fragments for templates, and the assembled article HTML.
+
+Each fragment (intro, section prose, summary, extra) goes through the caller's Markdown
+converter once; the article body is assembled from the same fragments, so a digest costs
+one Markdown pass, not two. Values are frozen dataclasses so Pelican's cache can pickle them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from linkdigest.digest import Digest, Entry, Problem, Section
+from linkdigest.urls import render_embed_url
+
+Convert = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class DigestRef:
+    """A digest as other pages point at it: for "featured before in" notes and the links page."""
+
+    title: str
+    url: str
+    date: str
+
+
+REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
+INLINE_MARKUP = re.compile(r"[*_`\\&<\[]")
+BLOCK_MARKER = re.compile(r"^([#>+\-]|\d+[.)])")
+PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+SLUG_DROP = re.compile(r"[^\w\s-]")
+SLUG_SPACE = re.compile(r"[\s_-]+")
+
+
+@dataclass(frozen=True)
+class EntryHtml:
+    title: str
+    title_html: str
+    url: str
+    domain: str
+    summary: str
+    summary_html: str
+    extra_html: str
+    line: int
+    anchor: str
+    is_video: bool
+    embed_url: str | None
+    featured_before: tuple[DigestRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionHtml:
+    title: str
+    anchor: str
+    prose_html: str
+    entries: tuple[EntryHtml, ...]
+
+
+@dataclass(frozen=True)
+class DigestHtml:
+    heading: str
+    intro_html: str
+    sections: tuple[SectionHtml, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def entries(self) -> tuple[EntryHtml, ...]:
+        return tuple(entry for section in self.sections for entry in section.entries)
+
+    @property
+    def link_count(self) -> int:
+        return sum(len(section.entries) for section in self.sections)
+
+
+def render_digest_html(digest: Digest, convert: Convert) -> DigestHtml:
+    """Convert every fragment of ``digest`` with ``convert`` (Markdown text to HTML)."""
+    references = "\n".join(_iter_references(digest))
+    fragment = _with_references(convert, references)
+    anchors = _AnchorSet()
+    sections = tuple(
+        _render_section(section, fragment, convert, anchors) for section in digest.sections
+    )
+    return DigestHtml(digest.heading, fragment(digest.intro), sections, digest.problems)
+
+
+def map_digest_html(digest: DigestHtml, change: Callable[[str], str]) -> DigestHtml:
+    """A copy of ``digest`` with ``change`` applied to every HTML fragment (e.g. link fixing)."""
+    sections = tuple(
+        replace(
+            section,
+            prose_html=change(section.prose_html),
+            entries=tuple(
+                replace(
+                    entry,
+                    summary_html=change(entry.summary_html),
+                    extra_html=change(entry.extra_html),
+                )
+                for entry in section.entries
+            ),
+        )
+        for section in digest.sections
+    )
+    return replace(digest, intro_html=change(digest.intro_html), sections=sections)
+
+
+def render_article_html(digest: DigestHtml) -> str:
+    """The article body as plain HTML (for feeds and for themes that ignore ``digest``)."""
+    parts = [digest.intro_html]
+    for section in digest.sections:
+        if section.title:
+            parts.append(f'<h2 id="{section.anchor}">{html.escape(section.title)}</h2>')
+        parts.append(section.prose_html)
+        for entry in section.entries:
+            parts.append(
+                f'<h3 id="{entry.anchor}"><a href="{html.escape(entry.url)}">'
+                f"{entry.title_html}</a></h3>"
+            )
+            if entry.summary_html:
+                parts.append(f"<blockquote>\n{entry.summary_html}\n</blockquote>")
+            parts.append(entry.extra_html)
+    return "\n".join(part for part in parts if part)
+
+
+def render_title_html(title_markdown: str, title: str, convert: Convert) -> str:
+    """Inline HTML of a link title; plain titles skip the Markdown converter entirely."""
+    if not INLINE_MARKUP.search(title_markdown):
+        return html.escape(title, quote=False)
+    guarded = BLOCK_MARKER.sub(
+        lambda m: "\\" + m[1] if len(m[1]) == 1 else m[1][:-1] + "\\" + m[1][-1], title_markdown
+    )
+    rendered = convert(guarded).strip()
+    match = PARAGRAPH.match(rendered)
+    return match.group(1) if match else html.escape(title, quote=False)
+
+
+def render_slug(text: str) -> str:
+    """A URL fragment id from any text; keeps non-Latin letters, which HTML ids allow."""
+    slug = SLUG_SPACE.sub("-", SLUG_DROP.sub("", text.lower())).strip("-")
+    return slug or "section"
+
+
+def _render_section(
+    section: Section, fragment: Convert, convert: Convert, anchors: _AnchorSet
+) -> SectionHtml:
+    entries = tuple(_render_entry(entry, fragment, convert, anchors) for entry in section.entries)
+    anchor = anchors.claim(render_slug(section.title)) if section.title else ""
+    return SectionHtml(section.title, anchor, fragment(section.prose), entries)
+
+
+def _render_entry(
+    entry: Entry, fragment: Convert, convert: Convert, anchors: _AnchorSet
+) -> EntryHtml:
+    return EntryHtml(
+        title=entry.title,
+        title_html=render_title_html(entry.title_markdown, entry.title, convert),
+        url=entry.url,
+        domain=entry.domain,
+        summary=entry.summary,
+        summary_html=fragment(entry.summary),
+        extra_html=fragment(entry.extra),
+        line=entry.line,
+        anchor=anchors.claim("link-" + render_slug(entry.title)),
+        is_video=entry.is_video,
+        embed_url=render_embed_url(entry.url),
+    )
+
+
+def _iter_references(digest: Digest) -> list[str]:
+    texts = [digest.intro]
+    for section in digest.sections:
+        texts.append(section.prose)
+        texts.extend(entry.extra for entry in section.entries)
+    return [match.group(0) for text in texts for match in REFERENCE_DEFINITION.finditer(text)]
+
+
+def _with_references(convert: Convert, references: str) -> Convert:
+    # Reference-style links may be defined anywhere in the file; each fragment is converted
+    # on its own, so every fragment gets the definitions appended (they produce no output).
+    def fragment(text: str) -> str:
+        if not text.strip():
+            return ""
+        return convert(f"{text}\n\n{references}" if references else text)
+
+    return fragment
+
+
+class _AnchorSet:
+    """Hands out unique ids: a second "Articles" becomes "articles-2"."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def claim(self, base: str) -> str:
+        anchor, number = base, 2
+        while anchor in self.used:
+            anchor, number = f"{base}-{number}", number + 1
+        self.used.add(anchor)
+        return anchor

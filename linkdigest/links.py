@@ -1,0 +1,143 @@
+"""Links across digests: "featured before in" notes, the site-wide links page and links.json."""
+
+from __future__ import annotations
+
+import calendar
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from linkdigest.html import DigestHtml, DigestRef
+from linkdigest.urls import normalise_url
+
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class DigestSource:
+    """One digest as the site sees it: where it lives, its links, and whether readers see it."""
+
+    ref: DigestRef
+    digest: DigestHtml
+    published: bool
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One line of the links page."""
+
+    title: str
+    url: str
+    domain: str
+    section: str
+    summary: str
+    digest: DigestRef
+
+
+@dataclass(frozen=True)
+class MonthGroup:
+    """The links of one month, newest month first on the links page."""
+
+    key: str
+    label: str
+    rows: tuple[LinkRow, ...]
+
+
+def find_featured_before(sources: Sequence[DigestSource]) -> dict[str, DigestHtml]:
+    """For each digest (by URL) a copy whose entries know the earlier published digests
+    that carried the same link. Digests without any repeat are left out of the result."""
+    seen: dict[str, list[DigestRef]] = {}
+    result: dict[str, DigestHtml] = {}
+    for source in sorted(sources, key=lambda s: s.ref.date):
+        keys = [normalise_url(entry.url) for entry in source.digest.entries]
+        if any(key in seen for key in keys):
+            result[source.ref.url] = _with_featured(source.digest, seen)
+        if source.published:
+            for key in dict.fromkeys(keys):
+                seen.setdefault(key, []).append(source.ref)
+    return result
+
+
+def _with_featured(digest: DigestHtml, seen: dict[str, list[DigestRef]]) -> DigestHtml:
+    sections = tuple(
+        replace(
+            section,
+            entries=tuple(
+                replace(entry, featured_before=tuple(seen.get(normalise_url(entry.url), ())))
+                for entry in section.entries
+            ),
+        )
+        for section in digest.sections
+    )
+    return replace(digest, sections=sections)
+
+
+def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
+    """Every link of every published digest, newest digest first, in the digest's order."""
+    published = sorted((s for s in sources if s.published), key=lambda s: s.ref.date, reverse=True)
+    return [
+        LinkRow(
+            entry.title,
+            entry.url,
+            entry.domain,
+            section.title,
+            render_plain_text(entry.summary_html),
+            source.ref,
+        )
+        for source in published
+        for section in source.digest.sections
+        for entry in section.entries
+    ]
+
+
+def group_rows_by_month(rows: Iterable[LinkRow]) -> list[MonthGroup]:
+    """Consecutive rows of one month (``YYYY-MM`` of the digest's date) become one group."""
+    groups: dict[str, list[LinkRow]] = {}
+    for row in rows:
+        groups.setdefault(row.digest.date[:7], []).append(row)
+    return [MonthGroup(key, render_month_label(key), tuple(items)) for key, items in groups.items()]
+
+
+def render_month_label(key: str) -> str:
+    """``2026-05`` becomes ``May 2026``."""
+    year, month = key.split("-")[:2]
+    return f"{calendar.month_name[int(month)]} {year}"
+
+
+def render_plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(TAG.sub(" ", fragment)).split())
+
+
+def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:
+    """The links page as JSON: stable key order, no timestamps, so unchanged input gives
+    byte-identical output."""
+    links = [
+        {
+            "title": row.title,
+            "url": row.url,
+            "domain": row.domain,
+            "section": row.section,
+            "summary": row.summary,
+            "digest": {
+                "title": row.digest.title,
+                "url": _join_url(site_url, row.digest.url),
+                "date": row.digest.date,
+            },
+        }
+        for row in rows
+    ]
+    return (
+        json.dumps(
+            {"version": 1, "count": len(links), "links": links}, ensure_ascii=False, indent=1
+        )
+        + "\n"
+    )
+
+
+def _join_url(site_url: str, path: str) -> str:
+    if not site_url or re.match(r"^[a-z]+://", path):
+        return path
+    return f"{site_url.rstrip('/')}/{path.lstrip('/')}"

@@ -1,0 +1,75 @@
+"""Pelican's intrasite references (``{static}``, ``{filename}``, ``{attach}``) in a post's source.
+
+Pelican warns about a reference it cannot resolve without naming the post it came from;
+these checks name the file and line, and tell the author what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from linkdigest.digest import Problem
+
+# Only where Pelican resolves them: a Markdown link or image destination, a reference
+# definition, or an HTML URL attribute; `{static}` inside prose or code is just text.
+REFERENCE = re.compile(
+    r"""(?:\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?|\b(?:href|src|poster)\s*=\s*["']?)"""
+    r"""[{|](?P<kind>static|filename|attach)[|}](?P<path>[^\s)"'>]+)"""
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    line: int
+    kind: str
+    path: str
+
+
+def parse_references(text: str) -> list[Reference]:
+    """Every ``{static}``/``{filename}``/``{attach}`` reference, with its 1-based line."""
+    return [
+        Reference(number, match["kind"], match["path"])
+        for number, line in enumerate(text.splitlines(), start=1)
+        for match in REFERENCE.finditer(line)
+    ]
+
+
+def resolve_reference(reference: Reference, source_path: str, content_root: str) -> str:
+    """The file a reference points at: from the content root when it starts with ``/``,
+    else from the folder of the post that contains it."""
+    path = unquote(urlsplit(reference.path).path)
+    if path.startswith("/"):
+        return os.path.join(content_root, path.lstrip("/"))
+    return os.path.normpath(os.path.join(os.path.dirname(source_path), path))
+
+
+def check_references(text: str, source_path: str, content_root: str) -> list[Problem]:
+    """A Problem for each reference whose file does not exist (reads the disk, never writes)."""
+    return [
+        Problem(
+            ref.line,
+            f"{{{ref.kind}}}{ref.path} points at a file that does not exist "
+            f"({resolve_reference(ref, source_path, content_root)}); fix the path or add "
+            "the file",
+        )
+        for ref in parse_references(text)
+        if not os.path.exists(resolve_reference(ref, source_path, content_root))
+    ]
+
+
+def check_header_cover(cover: str, content_root: str) -> list[Problem]:
+    """``Header_Cover`` is a site-absolute path to an image under the content folder."""
+    if not cover or "://" in cover:
+        return []
+    if os.path.isfile(os.path.join(content_root, cover.lstrip("/"))):
+        return []
+    return [
+        Problem(
+            0,
+            f"Header_Cover image {cover!r} does not exist under {content_root}; "
+            "fix the path or add the image",
+        )
+    ]
