@@ -1,0 +1,209 @@
+"""digest: gives digest posts ``article.digest`` and writes the links page and links.json.
+
+Thin glue over ``linkdigest``; every rule of the format lives there. Signals, and why:
+
+- ``readers_init``: our reader replaces the Markdown reader, so the parsed and rendered
+  digest is part of what Pelican's content cache stores: a warm rebuild neither parses nor
+  renders an unchanged digest, and each digest goes through Markdown once, not twice.
+- ``article_generator_context`` / ``page_generator_context``: sent for every file on every
+  build, cached or not, even for a file Pelican then skips; problems the reader found (kept
+  in the cached metadata) are logged here, so an unchanged file still reports them.
+- ``article_generator_finalized``: the first moment every article is known, so "featured
+  before in" is computed here.
+- ``get_generators``: the links page is written by a generator of its own, the way Pelican
+  writes every other page, so it gets the theme, the writer and RELATIVE_URLS for free.
+
+Settings (defaults below): DIGEST_CATEGORY, DIGEST_LINKS_SAVE_AS, DIGEST_LINKS_URL,
+DIGEST_LINKS_JSON_SAVE_AS, DIGEST_WARN_DRAFTS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from markdown import Markdown
+from pelican import signals
+from pelican.generators import Generator
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from linkdigest.digest import Problem, is_digest, parse_digest, parse_front_matter
+from linkdigest.files import write_text_atomic
+from linkdigest.html import (
+    DigestHtml,
+    DigestRef,
+    map_digest_html,
+    render_article_html,
+    render_digest_html,
+)
+from linkdigest.links import (
+    DigestSource,
+    collect_link_rows,
+    find_featured_before,
+    group_rows_by_month,
+    render_links_json,
+)
+from linkdigest.references import check_header_cover, check_references
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "DIGEST_CATEGORY": "summary",
+    "DIGEST_LINKS_SAVE_AS": "links/index.html",
+    "DIGEST_LINKS_URL": "links/",
+    "DIGEST_LINKS_JSON_SAVE_AS": "links.json",
+    "DIGEST_WARN_DRAFTS": True,
+}
+
+
+def setting(settings: dict[str, Any], name: str) -> Any:
+    return settings.get(name, DEFAULTS[name])
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What was wrong in one source file; kept in the cached metadata and logged every build."""
+
+    path: str
+    problems: tuple[Problem, ...]
+
+
+class DigestReader(MarkdownReader):
+    """Pelican's Markdown reader, which renders digest posts from their parsed structure."""
+
+    def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
+        self._source_path = source_path
+        self._md = Markdown(**self.settings["MARKDOWN"])
+        with pelican_open(source_path) as text:
+            lines = text.splitlines()
+        front = parse_front_matter(lines)
+        problems = self._check_files(text, source_path, front.metadata)
+        if is_digest(front.metadata, setting(self.settings, "DIGEST_CATEGORY")):
+            self._md.convert("\n".join(lines[: front.body_start]))
+            metadata = self._parse_metadata(self._md.Meta)  # also stops Meta eating fragments
+            digest = render_digest_html(parse_digest(text), self._convert)
+            metadata["digest"] = digest
+            content = render_article_html(digest)
+            problems = [*digest.problems, *problems]  # digest.problems has the front matter's
+        else:
+            content = self._md.convert(text)
+            metadata = self._parse_metadata(self._md.Meta)
+            problems = [*front.problems, *problems]
+        metadata["source_report"] = SourceReport(source_path, tuple(problems))
+        return content, metadata
+
+    def _check_files(self, text: str, source_path: str, front: Any) -> list[Problem]:
+        root = self.settings["PATH"]
+        return [
+            *check_references(text, source_path, root),
+            *check_header_cover(front.get("header_cover", ""), root),
+        ]
+
+    def _convert(self, text: str) -> str:
+        self._md.reset()
+        return self._md.convert(text)
+
+
+class ResolvedDigest:
+    """``article.digest`` as templates see it: the cached DigestHtml with ``{static}`` and
+    ``{filename}`` links resolved for the page being written, as ``article.content`` is."""
+
+    def __init__(self, article: Any, digest: DigestHtml) -> None:
+        self.article = article
+        self.raw = digest
+        self._siteurl: str | None = None
+        self._resolved = digest
+
+    def __getattr__(self, name: str) -> Any:
+        siteurl = self.article.get_siteurl()
+        if siteurl != self._siteurl:
+            self._resolved = map_digest_html(
+                self.raw, lambda fragment: self.article._update_content(fragment, siteurl)
+            )
+            self._siteurl = siteurl
+        return getattr(self._resolved, name)
+
+
+def add_reader(readers: Any) -> None:
+    for extension in DigestReader.file_extensions:
+        readers.reader_classes[extension] = DigestReader
+
+
+def every_article(generator: Any) -> list[Any]:
+    return [
+        *generator.articles,
+        *generator.translations,
+        *generator.hidden_articles,
+        *generator.hidden_translations,
+        *generator.drafts,
+        *generator.drafts_translations,
+    ]
+
+
+def digest_source(article: Any) -> DigestSource:
+    ref = DigestRef(article.title, article.url, article.date.isoformat())
+    return DigestSource(ref, article.digest, article.status == "published")
+
+
+def finalize_articles(generator: Any) -> None:
+    articles = every_article(generator)
+    sources = [
+        digest_source(a) for a in articles if isinstance(getattr(a, "digest", None), DigestHtml)
+    ]
+    featured = find_featured_before(sources)
+    for article in articles:
+        if isinstance(getattr(article, "digest", None), DigestHtml):
+            article.digest = ResolvedDigest(article, featured.get(article.url, article.digest))
+    # The links page generator runs later and sees only the shared context.
+    generator.context["digest_sources"] = [s for s in sources if s.published]
+
+
+def report_problems(generator: Any, metadata: dict[str, Any]) -> None:
+    # Sent for every file on every build, cached or not, even for files Pelican then skips.
+    report = metadata.get("source_report")
+    if not isinstance(report, SourceReport):
+        return
+    quiet = metadata.get("status") == "draft" and not setting(
+        generator.settings, "DIGEST_WARN_DRAFTS"
+    )
+    for problem in report.problems:
+        where = f"{report.path}:{problem.line}" if problem.line else report.path
+        logger.log(
+            logging.INFO if quiet else logging.WARNING, "digest: %s: %s", where, problem.message
+        )
+
+
+class LinksPageGenerator(Generator):
+    """Writes the site-wide links page (template ``links``) and ``links.json``."""
+
+    def generate_output(self, writer: Any) -> None:
+        rows = collect_link_rows(self.context.get("digest_sources", []))
+        settings = self.settings
+        writer.write_file(
+            setting(settings, "DIGEST_LINKS_SAVE_AS"),
+            self.get_template("links"),
+            self.context,
+            relative_urls=settings["RELATIVE_URLS"],
+            url=setting(settings, "DIGEST_LINKS_URL"),
+            page_name="links",
+            link_rows=rows,
+            link_groups=group_rows_by_month(rows),
+        )
+        json_path = os.path.join(self.output_path, setting(settings, "DIGEST_LINKS_JSON_SAVE_AS"))
+        write_text_atomic(json_path, render_links_json(rows, settings.get("SITEURL", "")))
+        logger.info("digest: wrote %d links to %s", len(rows), json_path)
+
+
+def get_generators(_pelican: Any) -> type[Generator]:
+    return LinksPageGenerator
+
+
+def register() -> None:
+    signals.readers_init.connect(add_reader)
+    signals.article_generator_finalized.connect(finalize_articles)
+    signals.article_generator_context.connect(report_problems)
+    signals.page_generator_context.connect(report_problems)
+    signals.get_generators.connect(get_generators)
