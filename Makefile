@@ -1,0 +1,66 @@
+# The one task runner. Targets are named as Pelican's quickstart names them, plus test/lint.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PELICAN := $(BIN)/pelican
+
+INPUTDIR := content
+OUTPUTDIR := output
+CONFFILE := pelicanconf.py
+PUBLISHCONF := publishconf.py
+PORT ?= 8000
+PELICANOPTS ?=
+
+.DEFAULT_GOAL := html
+.PHONY: html clean regenerate serve devserver publish test test-fast lint format bench help
+
+help:
+	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
+	@echo "make test        run the whole test suite"
+	@echo "make serve       serve $(OUTPUTDIR)/ on http://127.0.0.1:$(PORT)/ (PORT=...)"
+	@echo "make devserver   rebuild on every change and reload the open browser page"
+	@echo "make regenerate  rebuild on every change (no server)"
+	@echo "make publish     production build: publishconf.py, --fatal warnings"
+	@echo "make lint        ruff check and format check"
+	@echo "make bench       build-speed benchmark (prints figures)"
+	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
+
+# The environment is (re)built when missing or older than pyproject.toml.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+html: $(STAMP)
+	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
+
+clean:
+	rm -rf $(OUTPUTDIR) .cache
+
+regenerate: $(STAMP)
+	$(PELICAN) -r $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
+
+serve: $(STAMP)
+	$(PELICAN) -l $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) -b 127.0.0.1 -p $(PORT)
+
+devserver: $(STAMP)
+	PORT=$(PORT) $(BIN)/python scripts/devserver.py --port $(PORT) --settings $(CONFFILE)
+
+publish: $(STAMP)
+	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings $(PELICANOPTS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
