@@ -36,8 +36,9 @@ class SitemapGenerator(Generator):
     def iter_urls(self, site: str) -> list[SitemapUrl]:
         urls = [SitemapUrl(absolute(site, ""))]
         for content in [*self.context.get("articles", []), *self.context.get("pages", [])]:
-            changed = getattr(content, "modified", None) or content.date
-            urls.append(SitemapUrl(absolute(site, content.url), changed.date().isoformat()))
+            changed = getattr(content, "modified", None) or getattr(content, "date", None)
+            lastmod = changed.date().isoformat() if changed else ""
+            urls.append(SitemapUrl(absolute(site, content.url), lastmod))
         for taxonomy in ("categories", "tags"):
             urls.extend(
                 SitemapUrl(absolute(site, item.url)) for item, _ in self.context.get(taxonomy, [])
