@@ -11,7 +11,7 @@ import sys
 # Plugins import the shared library as `linkdigest`; make it importable without installing.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-AUTHOR = "Maren Holt"
+AUTHOR = "Sam Rivera"
 SITENAME = "Links & Notes"
 SITESUBTITLE = "What I read this month, and a few notes of my own"
 SITE_DESCRIPTION = (
