@@ -94,8 +94,9 @@ def check_internal_links(output: Path, site_url: str = "") -> list[BrokenLink]:
     return broken
 
 
-def _check_one(output: Path, page: str, url: str, site_url: str,
-               ids: dict[Path, set[str]]) -> list[BrokenLink]:
+def _check_one(
+    output: Path, page: str, url: str, site_url: str, ids: dict[Path, set[str]]
+) -> list[BrokenLink]:
     resolved = resolve_internal(url, page, site_url)
     if resolved is None:
         return []

@@ -26,12 +26,14 @@ class Build:
         return (self.output / relative).read_text(encoding="utf-8")
 
 
-def write_settings(folder: Path, content: Path, output: Path, *, production: bool,
-                   extra: str = "") -> Path:
+def write_settings(
+    folder: Path, content: Path, output: Path, *, production: bool, extra: str = ""
+) -> Path:
     """A settings file importing the project's own settings, with paths made absolute."""
     base = "publishconf" if production else "pelicanconf"
     settings = folder / f"settings_{base}.py"
-    settings.write_text(textwrap.dedent(f"""\
+    settings.write_text(
+        textwrap.dedent(f"""\
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from {base} import *
@@ -40,23 +42,51 @@ def write_settings(folder: Path, content: Path, output: Path, *, production: boo
         THEME = {str(ROOT / "theme")!r}
         PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
         CACHE_PATH = {str(folder / "cache")!r}
-        """) + textwrap.dedent(extra), encoding="utf-8")
+        """)
+        + textwrap.dedent(extra),
+        encoding="utf-8",
+    )
     return settings
 
 
-def run_pelican(content: Path, folder: Path, *, production: bool = False, fatal: bool = False,
-                extra: str = "", output_name: str = "output") -> Build:
+def run_pelican(
+    content: Path,
+    folder: Path,
+    *,
+    production: bool = False,
+    fatal: bool = False,
+    extra: str = "",
+    output_name: str = "output",
+) -> Build:
     """Run the real `pelican` command in a subprocess (fresh logging state every time)."""
     output = folder / output_name
     settings = write_settings(folder, content, output, production=production, extra=extra)
-    command = [sys.executable, "-m", "pelican", str(content), "-o", str(output),
-               "-s", str(settings)]
+    command = [
+        sys.executable,
+        "-m",
+        "pelican",
+        str(content),
+        "-o",
+        str(output),
+        "-s",
+        str(settings),
+    ]
     if fatal:
         command += ["--fatal", "warnings"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=folder,
-                            env={"COLUMNS": "400", "PATH": "/usr/bin:/bin", "TERM": "dumb",
-                                 "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},
-                            timeout=300)
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env={
+            "COLUMNS": "400",
+            "PATH": "/usr/bin:/bin",
+            "TERM": "dumb",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+        },
+        timeout=300,
+    )
     return Build(result.returncode, output, result.stdout + result.stderr)
 
 
@@ -71,8 +101,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 @pytest.fixture(scope="session")
 def production_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The real content/ built as `make publish` builds it: publishconf, fatal warnings."""
-    build = run_pelican(CONTENT, tmp_path_factory.mktemp("production"), production=True,
-                        fatal=True)
+    build = run_pelican(CONTENT, tmp_path_factory.mktemp("production"), production=True, fatal=True)
     assert build.returncode == 0, build.log
     return build
 
@@ -81,8 +110,13 @@ def production_site(tmp_path_factory: pytest.TempPathFactory) -> Build:
 def tiny_site(tmp_path: Path):
     """Build a small site from {relative path: text}: returns the Build."""
 
-    def build(files: dict[str, str | bytes], *, production: bool = False, fatal: bool = False,
-              extra: str = "") -> Build:
+    def build(
+        files: dict[str, str | bytes],
+        *,
+        production: bool = False,
+        fatal: bool = False,
+        extra: str = "",
+    ) -> Build:
         content = tmp_path / "content"
         for name, text in files.items():
             target = content / name

@@ -35,8 +35,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("extra", "line", "message"), CASES)
-def test_malformed_digest_is_reported_with_file_and_line(tiny_site, extra: str, line: int,
-                                                         message: str) -> None:
+def test_malformed_digest_is_reported_with_file_and_line(
+    tiny_site, extra: str, line: int, message: str
+) -> None:
     files = {"posts/march.md": GOOD_DIGEST.format(status="published", extra=extra)}
     local = tiny_site(files)
     assert local.returncode == 0
@@ -54,8 +55,10 @@ def test_warm_cache_still_reports_problems(tiny_site) -> None:
 
 
 def test_problems_in_a_draft_do_not_fail_production(tiny_site) -> None:
-    files = {"posts/march.md": GOOD_DIGEST.format(status="draft", extra=CASES[0][0]),
-             "posts/ok.md": "Title: Fine\nDate: 2026-01-01\nCategory: notes\n\nText.\n"}
+    files = {
+        "posts/march.md": GOOD_DIGEST.format(status="draft", extra=CASES[0][0]),
+        "posts/ok.md": "Title: Fine\nDate: 2026-01-01\nCategory: notes\n\nText.\n",
+    }
     assert "posts/march.md:18: " in tiny_site(files).log
     assert tiny_site(files, production=True, fatal=True).returncode == 0
 
@@ -63,12 +66,16 @@ def test_problems_in_a_draft_do_not_fail_production(tiny_site) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Title: T\nDate 2026-01-01\nCategory: notes\n\nBody.\n",
-         "posts/post.md:2: front matter line is not 'Key: value'"),
+        (
+            "Title: T\nDate 2026-01-01\nCategory: notes\n\nBody.\n",
+            "posts/post.md:2: front matter line is not 'Key: value'",
+        ),
         ("Title: T\nDate: 2026-01-01\nStatus: publishd\n\nBody.\n", "Unknown status 'publishd'"),
         ("Date: 2026-01-01\n\nBody.\n", "could not find information about 'title'"),
-        ("Title: T\nDate: 2026-01-01\nHeader_Cover: /images/none.jpg\n\nBody.\n",
-         "Header_Cover image '/images/none.jpg' does not exist"),
+        (
+            "Title: T\nDate: 2026-01-01\nHeader_Cover: /images/none.jpg\n\nBody.\n",
+            "Header_Cover image '/images/none.jpg' does not exist",
+        ),
     ],
 )
 def test_broken_posts_fail_the_production_build(tiny_site, text: str, expected: str) -> None:

@@ -20,28 +20,47 @@ def only_entry(body: str) -> Entry:
     ("heading", "title", "url"),
     [
         ("[Plain title](https://example.org/a)", "Plain title", "https://example.org/a"),
-        ("[Mutt](https://en.wikipedia.org/wiki/Mutt_(email_client))", "Mutt",
-         "https://en.wikipedia.org/wiki/Mutt_(email_client)"),
-        ("[A (b) c](https://example.org/x_(y)_(z)?q=1&r=2#frag)", "A (b) c",
-         "https://example.org/x_(y)_(z)?q=1&r=2#frag"),
-        (r"[Why is \[\] faster than list()?](https://example.org/q)",
-         "Why is [] faster than list()?", "https://example.org/q"),
+        (
+            "[Mutt](https://en.wikipedia.org/wiki/Mutt_(email_client))",
+            "Mutt",
+            "https://en.wikipedia.org/wiki/Mutt_(email_client)",
+        ),
+        (
+            "[A (b) c](https://example.org/x_(y)_(z)?q=1&r=2#frag)",
+            "A (b) c",
+            "https://example.org/x_(y)_(z)?q=1&r=2#frag",
+        ),
+        (
+            r"[Why is \[\] faster than list()?](https://example.org/q)",
+            "Why is [] faster than list()?",
+            "https://example.org/q",
+        ),
         (r"[Back\\slash](https://example.org/b)", "Back\\slash", "https://example.org/b"),
-        ("[Nested [brackets] work](https://example.org/n)", "Nested [brackets] work",
-         "https://example.org/n"),
-        ("[Trailing spaces   ](https://example.org/t)", "Trailing spaces",
-         "https://example.org/t"),
+        (
+            "[Nested [brackets] work](https://example.org/n)",
+            "Nested [brackets] work",
+            "https://example.org/n",
+        ),
+        ("[Trailing spaces   ](https://example.org/t)", "Trailing spaces", "https://example.org/t"),
         ("[  Leading](https://example.org/l)", "Leading", "https://example.org/l"),
-        ("[Пайтон и асинхронность](https://example.ru/статья)", "Пайтон и асинхронность",
-         "https://example.ru/статья"),
-        ("[非同期 I/O — asyncio](https://docs.python.org/ja/3/library/asyncio.html)",
-         "非同期 I/O — asyncio", "https://docs.python.org/ja/3/library/asyncio.html"),
+        (
+            "[Пайтон и асинхронность](https://example.ru/статья)",
+            "Пайтон и асинхронность",
+            "https://example.ru/статья",
+        ),
+        (
+            "[非同期 I/O — asyncio](https://docs.python.org/ja/3/library/asyncio.html)",
+            "非同期 I/O — asyncio",
+            "https://docs.python.org/ja/3/library/asyncio.html",
+        ),
         ("[AT&amp;T &lt;3](https://example.org/e)", "AT&T <3", "https://example.org/e"),
         ("[Angle](<https://example.org/with space>)", "Angle", "https://example.org/with space"),
-        ('[With title](https://example.org/t "a link title")', "With title",
-         "https://example.org/t"),
-        ("[Closing hashes](https://example.org/h) ###", "Closing hashes",
-         "https://example.org/h"),
+        (
+            '[With title](https://example.org/t "a link title")',
+            "With title",
+            "https://example.org/t",
+        ),
+        ("[Closing hashes](https://example.org/h) ###", "Closing hashes", "https://example.org/h"),
     ],
 )
 def test_link_entry_title_and_url(heading: str, title: str, url: str) -> None:
@@ -79,9 +98,11 @@ def test_missing_summary_is_allowed() -> None:
 
 
 def test_markdown_after_the_summary_belongs_to_the_entry() -> None:
-    body = ("## Videos\n\n### [A talk](https://www.youtube.com/watch?v=abcdefghijk)\n\n"
-            "> About caching.\n\n<div class=\"video-embed\"><iframe src=\"x\" title=\"A talk\">"
-            "</iframe></div>\n\nA closing remark.\n")
+    body = (
+        "## Videos\n\n### [A talk](https://www.youtube.com/watch?v=abcdefghijk)\n\n"
+        '> About caching.\n\n<div class="video-embed"><iframe src="x" title="A talk">'
+        "</iframe></div>\n\nA closing remark.\n"
+    )
     entry = only_entry(body)
     assert entry.summary == "About caching."
     assert entry.extra.startswith('<div class="video-embed">')
@@ -90,12 +111,18 @@ def test_markdown_after_the_summary_belongs_to_the_entry() -> None:
 
 
 def test_prose_only_sections_stay_as_written() -> None:
-    digest = parse_digest(FRONT + "# March\n\nIntro *prose*.\n\n## Some thoughts\n\nMore prose.\n"
-                          "\n## Articles\n\nA note first.\n\n### [T](https://e.org/)\n\n> S.\n")
+    digest = parse_digest(
+        FRONT + "# March\n\nIntro *prose*.\n\n## Some thoughts\n\nMore prose.\n"
+        "\n## Articles\n\nA note first.\n\n### [T](https://e.org/)\n\n> S.\n"
+    )
     assert digest.heading == "March"
     assert digest.intro == "Intro *prose*."
     thoughts, articles = digest.sections
-    assert (thoughts.title, thoughts.prose, thoughts.entries) == ("Some thoughts", "More prose.", ())
+    assert (thoughts.title, thoughts.prose, thoughts.entries) == (
+        "Some thoughts",
+        "More prose.",
+        (),
+    )
     assert articles.prose == "A note first."
     assert [e.title for e in articles.entries] == ["T"]
 
@@ -120,8 +147,11 @@ def test_headings_inside_code_fences_are_not_entries() -> None:
         ("## S\n\n### [](https://e.org/)\n", 7, "empty title"),
         ("## S\n\n### [T](/relative/path)\n", 7, "not absolute http(s)"),
         ("## S\n\n### [T](ftp://e.org/file)\n", 7, "not absolute http(s)"),
-        ("## S\n\n### [T](https://e.org/a)\n\n## R\n\n### [U](https://E.org/a/)\n", 11,
-         "already an entry at line 7"),
+        (
+            "## S\n\n### [T](https://e.org/a)\n\n## R\n\n### [U](https://E.org/a/)\n",
+            11,
+            "already an entry at line 7",
+        ),
     ],
 )
 def test_problems_are_reported_with_their_line(body: str, line: int, message: str) -> None:

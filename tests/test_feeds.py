@@ -25,19 +25,29 @@ def expected_count(feed: Path) -> int:
     if feed.parent.name == "category":
         return sum(1 for p in PUBLISHED if p.metadata["category"].lower() == name)
     if feed.parent.name == "tag":
-        return sum(1 for p in PUBLISHED
-                   if name in [t.strip().lower() for t in p.metadata.get("tags", "").split(",")])
+        return sum(
+            1
+            for p in PUBLISHED
+            if name in [t.strip().lower() for t in p.metadata.get("tags", "").split(",")]
+        )
     return min(20, len(PUBLISHED))
 
 
 @pytest.mark.parametrize("fixture", ["example_site", "production_site"])
-def test_every_feed_parses_with_the_right_entries(fixture: str,
-                                                  request: pytest.FixtureRequest) -> None:
+def test_every_feed_parses_with_the_right_entries(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
     build: Build = request.getfixturevalue(fixture)
     feeds = feed_files(build)
     names = {f.relative_to(build.output / "feeds").as_posix() for f in feeds}
-    assert {"all.atom.xml", "all.rss.xml", "category/summary.atom.xml",
-            "category/summary.rss.xml", "tag/python.atom.xml", "tag/python.rss.xml"} <= names
+    assert {
+        "all.atom.xml",
+        "all.rss.xml",
+        "category/summary.atom.xml",
+        "category/summary.rss.xml",
+        "tag/python.atom.xml",
+        "tag/python.rss.xml",
+    } <= names
     for feed in feeds:
         parsed = feedparser.parse(feed.read_bytes())
         assert parsed.bozo == 0, (feed, parsed.get("bozo_exception"))
@@ -76,12 +86,21 @@ Read [the guide](/guide/) and ![a chart]({{static}}/images/chart.png) and [home]
 
 
 def test_entry_id_is_stable_when_modified_changes(tiny_site) -> None:
-    first = tiny_site({"posts/caching.md": POST.format(modified="Modified: 2026-03-02\n"),
-                       "images/chart.png": b"\x89PNG\r\n"}, production=True, fatal=True)
+    first = tiny_site(
+        {
+            "posts/caching.md": POST.format(modified="Modified: 2026-03-02\n"),
+            "images/chart.png": b"\x89PNG\r\n",
+        },
+        production=True,
+        fatal=True,
+    )
     assert first.returncode == 0, first.log
     before = feedparser.parse(first.read("feeds/all.atom.xml")).entries[0]
-    second = tiny_site({"posts/caching.md": POST.format(modified="Modified: 2026-04-05 09:30\n")},
-                       production=True, fatal=True)
+    second = tiny_site(
+        {"posts/caching.md": POST.format(modified="Modified: 2026-04-05 09:30\n")},
+        production=True,
+        fatal=True,
+    )
     assert second.returncode == 0, second.log
     after = feedparser.parse(second.read("feeds/all.atom.xml")).entries[0]
     assert after.id == before.id
@@ -91,8 +110,11 @@ def test_entry_id_is_stable_when_modified_changes(tiny_site) -> None:
 
 
 def test_relative_links_in_content_become_absolute(tiny_site) -> None:
-    build = tiny_site({"posts/caching.md": POST.format(modified=""),
-                       "images/chart.png": b"\x89PNG\r\n"}, production=True, fatal=True)
+    build = tiny_site(
+        {"posts/caching.md": POST.format(modified=""), "images/chart.png": b"\x89PNG\r\n"},
+        production=True,
+        fatal=True,
+    )
     assert build.returncode == 0, build.log
     for name in ("feeds/all.atom.xml", "feeds/all.rss.xml"):
         entry = feedparser.parse(build.read(name)).entries[0]

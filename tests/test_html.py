@@ -33,8 +33,10 @@ def test_fragments_are_rendered_once_each() -> None:
         calls.append(text)
         return convert(text)
 
-    digest = parse_digest("Title: T\n\nIntro.\n\n## A\n\n### [One](https://a.example/)\n\n> S1\n"
-                          "\n### [Two](https://b.example/)\n\n> S2\n\nExtra.\n")
+    digest = parse_digest(
+        "Title: T\n\nIntro.\n\n## A\n\n### [One](https://a.example/)\n\n> S1\n"
+        "\n### [Two](https://b.example/)\n\n> S2\n\nExtra.\n"
+    )
     html = render_digest_html(digest, counting)
     assert sorted(calls) == ["Extra.", "Intro.", "S1", "S2"]
     assert html.link_count == 2
@@ -42,8 +44,9 @@ def test_fragments_are_rendered_once_each() -> None:
 
 
 def test_article_html_has_headings_links_and_quotes() -> None:
-    html = render_article_html(rendered("## Articles\n\n### [A & B](https://a.example/?x=1&y=2)"
-                                        "\n\n> Sum.\n"))
+    html = render_article_html(
+        rendered("## Articles\n\n### [A & B](https://a.example/?x=1&y=2)\n\n> Sum.\n")
+    )
     assert '<h2 id="articles">Articles</h2>' in html
     assert '<h3 id="link-a-b"><a href="https://a.example/?x=1&amp;y=2">A &amp; B</a></h3>' in html
     assert "<blockquote>\n<p>Sum.</p>\n</blockquote>" in html
@@ -65,22 +68,27 @@ def test_title_html(heading: str, title_html: str) -> None:
 
 
 def test_reference_links_defined_elsewhere_resolve() -> None:
-    html = rendered("See [the docs][d].\n\n## S\n\n### [T](https://a.example/)\n\n"
-                    "> Also [here][d].\n\n[d]: https://docs.example/\n")
+    html = rendered(
+        "See [the docs][d].\n\n## S\n\n### [T](https://a.example/)\n\n"
+        "> Also [here][d].\n\n[d]: https://docs.example/\n"
+    )
     assert 'href="https://docs.example/"' in html.intro_html
     assert 'href="https://docs.example/"' in html.entries[0].summary_html
 
 
 def test_duplicate_section_names_get_unique_anchors() -> None:
-    html = rendered("## Articles\n\n### [A](https://a.example/)\n\n## Articles\n\n"
-                    "### [A](https://b.example/)\n")
+    html = rendered(
+        "## Articles\n\n### [A](https://a.example/)\n\n## Articles\n\n### [A](https://b.example/)\n"
+    )
     assert [s.anchor for s in html.sections] == ["articles", "articles-2"]
     assert [e.anchor for e in html.entries] == ["link-a", "link-a-2"]
 
 
 def test_video_entries_get_privacy_enhanced_embed_urls() -> None:
-    html = rendered("## V\n\n### [Talk](https://youtu.be/abcdefghijk)\n\n"
-                    "### [Other](https://vimeo.com/36579366)\n")
+    html = rendered(
+        "## V\n\n### [Talk](https://youtu.be/abcdefghijk)\n\n"
+        "### [Other](https://vimeo.com/36579366)\n"
+    )
     assert [e.embed_url for e in html.entries] == [
         "https://www.youtube-nocookie.com/embed/abcdefghijk",
         "https://player.vimeo.com/video/36579366?dnt=1",
@@ -95,8 +103,9 @@ def source(title: str, date: str, urls: list[str], published: bool = True) -> Di
 def test_featured_before_only_counts_earlier_published_digests() -> None:
     may = source("May", "2026-05-31", ["https://a.example/", "https://b.example/"])
     june_draft = source("June", "2026-06-30", ["https://c.example/"], published=False)
-    july = source("July", "2026-07-31",
-                  ["https://www.a.example/?utm_source=x", "https://c.example/"])
+    july = source(
+        "July", "2026-07-31", ["https://www.a.example/?utm_source=x", "https://c.example/"]
+    )
     featured = find_featured_before([july, june_draft, may])
     assert set(featured) == {"posts/2026-07-31/"}
     first, second = featured["posts/2026-07-31/"].entries
@@ -109,17 +118,28 @@ def test_links_rows_newest_first_grouped_by_month_and_json() -> None:
     june = source("June", "2026-06-30", ["https://c.example/"])
     draft = source("July", "2026-07-31", ["https://d.example/"], published=False)
     rows = collect_link_rows([may, draft, june])
-    assert [r.url for r in rows] == ["https://c.example/", "https://a.example/",
-                                     "https://b.example/"]
+    assert [r.url for r in rows] == [
+        "https://c.example/",
+        "https://a.example/",
+        "https://b.example/",
+    ]
     groups = group_rows_by_month(rows)
-    assert [(g.key, g.label, len(g.rows)) for g in groups] == [("2026-06", "June 2026", 1),
-                                                               ("2026-05", "May 2026", 2)]
+    assert [(g.key, g.label, len(g.rows)) for g in groups] == [
+        ("2026-06", "June 2026", 1),
+        ("2026-05", "May 2026", 2),
+    ]
     data = json.loads(render_links_json(rows, "https://site.example"))
     assert data["count"] == 3
     assert data["links"][0] == {
-        "title": "https://c.example/", "url": "https://c.example/", "domain": "c.example",
-        "section": "S", "summary": "About https://c.example/.",
-        "digest": {"title": "June", "url": "https://site.example/posts/2026-06-30/",
-                   "date": "2026-06-30"},
+        "title": "https://c.example/",
+        "url": "https://c.example/",
+        "domain": "c.example",
+        "section": "S",
+        "summary": "About https://c.example/.",
+        "digest": {
+            "title": "June",
+            "url": "https://site.example/posts/2026-06-30/",
+            "date": "2026-06-30",
+        },
     }
     assert render_links_json(rows) == render_links_json(rows)

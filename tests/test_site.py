@@ -59,8 +59,9 @@ def test_entry_count_in_html_equals_source(example_site: Build, path: Path) -> N
     assert f"{len(digest.entries)} links" in page.select_one("main .meta").get_text()
 
 
-def test_entries_show_domain_summary_and_embed(example_site: Build) -> None:
-    path, digest = next((p, d) for p, d in PUBLISHED.items() if any(e.is_video for e in d.entries))
+@pytest.mark.parametrize("path", sorted(PUBLISHED), ids=lambda p: p.name)
+def test_entries_show_domain_summary_and_embed(example_site: Build, path: Path) -> None:
+    digest = PUBLISHED[path]
     page = soup(example_site, article_path(digest.metadata))
     for entry, card in zip(digest.entries, page.select("main .link-card"), strict=True):
         assert card.select_one(".domain").get_text() == entry.domain
@@ -68,14 +69,17 @@ def test_entries_show_domain_summary_and_embed(example_site: Build) -> None:
         if entry.is_video and "iframe" in entry.extra:
             iframe = card.select_one("iframe")
             assert iframe["title"]
-            assert iframe["src"].startswith(("https://www.youtube-nocookie.com/embed/",
-                                             "https://player.vimeo.com/video/"))
+            assert iframe["src"].startswith(
+                ("https://www.youtube-nocookie.com/embed/", "https://player.vimeo.com/video/")
+            )
 
 
 def test_featured_before_points_at_the_earlier_digest(example_site: Build) -> None:
-    notes = [(path, note) for path, digest in PUBLISHED.items()
-             for note in soup(example_site, article_path(digest.metadata))
-             .select(".featured-before")]
+    notes = [
+        (path, note)
+        for path, digest in PUBLISHED.items()
+        for note in soup(example_site, article_path(digest.metadata)).select(".featured-before")
+    ]
     assert notes, "the example content repeats a link across digests"
     for _path, note in notes:
         target = note.a["href"]
@@ -101,8 +105,9 @@ def test_links_page_and_json(example_site: Build) -> None:
 @pytest.mark.parametrize("fixture", ["example_site", "production_site"])
 def test_every_internal_link_resolves(fixture: str, request: pytest.FixtureRequest) -> None:
     build: Build = request.getfixturevalue(fixture)
-    site_url = "https://links.example.org" if fixture == "production_site" else \
-        "http://127.0.0.1:8000"
+    site_url = (
+        "https://links.example.org" if fixture == "production_site" else "http://127.0.0.1:8000"
+    )
     assert check_internal_links(build.output, site_url) == []
 
 

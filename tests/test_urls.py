@@ -49,8 +49,14 @@ def test_normalise_url_keeps_different(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("https://example.org/", True), ("http://a.b/c", True), ("/relative", False),
-     ("mailto:x@example.org", False), ("ftp://example.org/", False), ("https://", False)],
+    [
+        ("https://example.org/", True),
+        ("http://a.b/c", True),
+        ("/relative", False),
+        ("mailto:x@example.org", False),
+        ("ftp://example.org/", False),
+        ("https://", False),
+    ],
 )
 def test_is_http_url(url: str, expected: bool) -> None:
     assert is_http_url(url) is expected
@@ -59,8 +65,14 @@ def test_is_http_url(url: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("url", "embed"),
     [
-        ("https://www.youtube.com/watch?v=abcdefghijk", "https://www.youtube-nocookie.com/embed/abcdefghijk"),
-        ("https://m.youtube.com/shorts/abcdefghijk", "https://www.youtube-nocookie.com/embed/abcdefghijk"),
+        (
+            "https://www.youtube.com/watch?v=abcdefghijk",
+            "https://www.youtube-nocookie.com/embed/abcdefghijk",
+        ),
+        (
+            "https://m.youtube.com/shorts/abcdefghijk",
+            "https://www.youtube-nocookie.com/embed/abcdefghijk",
+        ),
         ("https://vimeo.com/36579366", "https://player.vimeo.com/video/36579366?dnt=1"),
         ("https://www.youtube.com/playlist?list=PL123", None),
         ("https://example.org/watch?v=abcdefghijk", None),
@@ -71,9 +83,11 @@ def test_render_embed_url(url: str, embed: str | None) -> None:
 
 
 def test_render_absolute_urls() -> None:
-    html = ('<a href="/a/">x</a> <img src="../b.png" srcset="c.png 1x, /d.png 2x"> '
-            '<a href="https://other.example/">y</a> <a href="mailto:m@example.org">m</a> '
-            "<a href='#top'>t</a>")
+    html = (
+        '<a href="/a/">x</a> <img src="../b.png" srcset="c.png 1x, /d.png 2x"> '
+        '<a href="https://other.example/">y</a> <a href="mailto:m@example.org">m</a> '
+        "<a href='#top'>t</a>"
+    )
     out = render_absolute_urls(html, "https://site.example/posts/p/")
     assert 'href="https://site.example/a/"' in out
     assert 'src="https://site.example/posts/b.png"' in out
