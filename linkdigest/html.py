@@ -27,6 +27,9 @@ class DigestRef:
     date: str
 
 
+FRAGMENT_MARKER = "<!--linkdigest:fragment-->"
+FRAGMENT_SEPARATOR = f"\n\n{FRAGMENT_MARKER}\n\n"
+FRAGMENT_SPLIT = re.compile(rf"\s*{re.escape(FRAGMENT_MARKER)}\s*")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
 INLINE_MARKUP = re.compile(r"[*_`\\&<\[]")
 BLOCK_MARKER = re.compile(r"^([#>+\-]|\d+[.)])")
@@ -77,13 +80,40 @@ class DigestHtml:
 
 def render_digest_html(digest: Digest, convert: Convert) -> DigestHtml:
     """Convert every fragment of ``digest`` with ``convert`` (Markdown text to HTML)."""
-    references = "\n".join(_iter_references(digest))
-    fragment = _with_references(convert, references)
+    fragments = render_fragments(_collect_fragments(digest), convert)
     anchors = _AnchorSet()
     sections = tuple(
-        _render_section(section, fragment, convert, anchors) for section in digest.sections
+        _render_section(section, fragments, convert, anchors) for section in digest.sections
     )
-    return DigestHtml(digest.heading, fragment(digest.intro), sections, digest.problems)
+    return DigestHtml(digest.heading, fragments[digest.intro], sections, digest.problems)
+
+
+def render_fragments(texts: list[str], convert: Convert) -> dict[str, str]:
+    """HTML for each Markdown fragment, from a single Markdown pass over all of them.
+
+    One pass costs what Pelican pays for an ordinary post, where one call per fragment
+    costs several times more. Fragments are joined by HTML comments that Markdown keeps
+    as they are; if the split does not come back intact (an unclosed HTML block can swallow
+    a marker), each fragment is converted on its own, with the document's reference-style
+    link definitions appended so those still resolve.
+    """
+    unique = [text for text in dict.fromkeys(texts) if text.strip()]
+    result = {text: "" for text in texts}
+    if not unique:
+        return result
+    joined = convert(FRAGMENT_SEPARATOR.join(unique))
+    parts = FRAGMENT_SPLIT.split(joined)
+    if len(parts) == len(unique):
+        result.update(zip(unique, (part.strip() for part in parts), strict=True))
+        return result
+    references = "\n".join(
+        m.group(0) for text in unique for m in REFERENCE_DEFINITION.finditer(text)
+    )
+    result.update(
+        (text, convert(f"{text}\n\n{references}" if references else text).strip())
+        for text in unique
+    )
+    return result
 
 
 def map_digest_html(digest: DigestHtml, change: Callable[[str], str]) -> DigestHtml:
@@ -143,15 +173,15 @@ def render_slug(text: str) -> str:
 
 
 def _render_section(
-    section: Section, fragment: Convert, convert: Convert, anchors: _AnchorSet
+    section: Section, fragments: dict[str, str], convert: Convert, anchors: _AnchorSet
 ) -> SectionHtml:
-    entries = tuple(_render_entry(entry, fragment, convert, anchors) for entry in section.entries)
+    entries = tuple(_render_entry(entry, fragments, convert, anchors) for entry in section.entries)
     anchor = anchors.claim(render_slug(section.title)) if section.title else ""
-    return SectionHtml(section.title, anchor, fragment(section.prose), entries)
+    return SectionHtml(section.title, anchor, fragments[section.prose], entries)
 
 
 def _render_entry(
-    entry: Entry, fragment: Convert, convert: Convert, anchors: _AnchorSet
+    entry: Entry, fragments: dict[str, str], convert: Convert, anchors: _AnchorSet
 ) -> EntryHtml:
     return EntryHtml(
         title=entry.title,
@@ -159,8 +189,8 @@ def _render_entry(
         url=entry.url,
         domain=entry.domain,
         summary=entry.summary,
-        summary_html=fragment(entry.summary),
-        extra_html=fragment(entry.extra),
+        summary_html=fragments[entry.summary],
+        extra_html=fragments[entry.extra],
         line=entry.line,
         anchor=anchors.claim("link-" + render_slug(entry.title)),
         is_video=entry.is_video,
@@ -168,23 +198,13 @@ def _render_entry(
     )
 
 
-def _iter_references(digest: Digest) -> list[str]:
+def _collect_fragments(digest: Digest) -> list[str]:
     texts = [digest.intro]
     for section in digest.sections:
         texts.append(section.prose)
-        texts.extend(entry.extra for entry in section.entries)
-    return [match.group(0) for text in texts for match in REFERENCE_DEFINITION.finditer(text)]
-
-
-def _with_references(convert: Convert, references: str) -> Convert:
-    # Reference-style links may be defined anywhere in the file; each fragment is converted
-    # on its own, so every fragment gets the definitions appended (they produce no output).
-    def fragment(text: str) -> str:
-        if not text.strip():
-            return ""
-        return convert(f"{text}\n\n{references}" if references else text)
-
-    return fragment
+        for entry in section.entries:
+            texts += [entry.summary, entry.extra]
+    return texts
 
 
 class _AnchorSet:

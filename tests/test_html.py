@@ -8,7 +8,13 @@ import markdown
 import pytest
 
 from linkdigest.digest import parse_digest
-from linkdigest.html import DigestHtml, DigestRef, render_article_html, render_digest_html
+from linkdigest.html import (
+    DigestHtml,
+    DigestRef,
+    render_article_html,
+    render_digest_html,
+    render_fragments,
+)
 from linkdigest.links import (
     DigestSource,
     collect_link_rows,
@@ -26,7 +32,7 @@ def rendered(body: str) -> DigestHtml:
     return render_digest_html(parse_digest("Title: T\n\n" + body), convert)
 
 
-def test_fragments_are_rendered_once_each() -> None:
+def test_all_fragments_go_through_markdown_in_one_pass() -> None:
     calls: list[str] = []
 
     def counting(text: str) -> str:
@@ -38,9 +44,30 @@ def test_fragments_are_rendered_once_each() -> None:
         "\n### [Two](https://b.example/)\n\n> S2\n\nExtra.\n"
     )
     html = render_digest_html(digest, counting)
-    assert sorted(calls) == ["Extra.", "Intro.", "S1", "S2"]
+    assert len(calls) == 1
+    assert html.intro_html == "<p>Intro.</p>"
+    assert [e.summary_html for e in html.entries] == ["<p>S1</p>", "<p>S2</p>"]
+    assert html.entries[1].extra_html == "<p>Extra.</p>"
     assert html.link_count == 2
-    assert html.sections[0].entries[1].extra_html == "<p>Extra.</p>"
+
+
+def test_fragments_fall_back_to_one_pass_each_when_a_marker_is_swallowed() -> None:
+    fragments = [
+        "Intro [ref][d].",
+        '<div markdown="1">\nunclosed',
+        "Last.\n\n[d]: https://d.example/",
+    ]
+    swallowing = {}
+
+    def convert_swallowing(text: str) -> str:
+        swallowing[text] = True
+        html = convert(text)
+        return html.replace("<!--linkdigest:fragment-->", "", 1)  # as if a block ate it
+
+    result = render_fragments(fragments, convert_swallowing)
+    assert len(swallowing) == 4  # the failed single pass, then one per fragment
+    assert result[fragments[0]] == '<p>Intro <a href="https://d.example/">ref</a>.</p>'
+    assert result[fragments[2]] == "<p>Last.</p>"
 
 
 def test_article_html_has_headings_links_and_quotes() -> None:
