@@ -115,5 +115,6 @@ SHOW_DRAFTS = True
 SITEMAP_ENABLED = False
 
 CACHE_CONTENT = True
+GZIP_CACHE = False  # compressing the cache costs more build time than the disk it saves
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"

@@ -23,6 +23,7 @@ META_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
 HEADING = re.compile(r"^ {0,3}(?P<level>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
 FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 QUOTE = re.compile(r"^ {0,3}> ?(?P<text>.*)$")
+SIMPLE_TITLE = re.compile(r"\[[^\[\]\\]*\]")
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -257,7 +258,8 @@ def parse_link_heading(text: str) -> tuple[str, str] | None:
     text = text.strip()
     if not text.startswith("["):
         return None
-    close = _find_closing_bracket(text)
+    simple = SIMPLE_TITLE.match(text)  # most titles have no brackets or backslashes
+    close = simple.end() - 1 if simple else _find_closing_bracket(text)
     if close is None or text[close + 1 : close + 2] != "(" or not text.endswith(")"):
         return None
     destination = _parse_destination(text[close + 2 : -1].strip())

@@ -16,9 +16,11 @@ from linkdigest.digest import Problem
 # Only where Pelican resolves them: a Markdown link or image destination, a reference
 # definition, or an HTML URL attribute; `{static}` inside prose or code is just text.
 REFERENCE = re.compile(
-    r"""(?:\]\(\s*<?|^\s{0,3}\[[^\]]+\]:\s*<?|\b(?:href|src|poster)\s*=\s*["']?)"""
-    r"""[{|](?P<kind>static|filename|attach)[|}](?P<path>[^\s)"'>]+)"""
+    r"""(?:\]\(\s*<?|^\s{0,3}\[[^\]\n]+\]:\s*<?|\b(?:href|src|poster)\s*=\s*["']?)"""
+    r"""[{|](?P<kind>static|filename|attach)[|}](?P<path>[^\s)"'>]+)""",
+    re.MULTILINE,
 )
+MARKERS = ("static}", "filename}", "attach}", "static|", "filename|", "attach|")
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,11 @@ class Reference:
 
 def parse_references(text: str) -> list[Reference]:
     """Every ``{static}``/``{filename}``/``{attach}`` reference, with its 1-based line."""
+    if not any(marker in text for marker in MARKERS):
+        return []
     return [
-        Reference(number, match["kind"], match["path"])
-        for number, line in enumerate(text.splitlines(), start=1)
-        for match in REFERENCE.finditer(line)
+        Reference(text.count("\n", 0, match.start()) + 1, match["kind"], match["path"])
+        for match in REFERENCE.finditer(text)
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = re.compile(
@@ -15,18 +16,21 @@ YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIMEO_ID = re.compile(r"^/(?:video/)?(\d+)(?:/([0-9a-f]+))?/?$")
 
 
+@lru_cache(maxsize=65536)
 def is_http_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host."""
     parts = urlsplit(url)
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+@lru_cache(maxsize=65536)
 def parse_domain(url: str) -> str:
     """The host a reader would recognise: lower case, without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return host.removeprefix("www.")
 
 
+@lru_cache(maxsize=65536)
 def normalise_url(url: str) -> str:
     """A comparison key: the same page gives the same key however it was written.
 
@@ -34,25 +38,28 @@ def normalise_url(url: str) -> str:
     query and a trailing slash on the path; YouTube short links become watch URLs.
     The fragment is kept: two sections of one long page are two different links.
     """
-    video = parse_youtube_id(url)
-    if video:
-        return f"https://youtube.com/watch?v={video}"
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    if host in YOUTUBE_HOSTS or host == "youtu.be":
+        video = parse_youtube_id(url)
+        if video:
+            return f"https://youtube.com/watch?v={video}"
     if parts.port and parts.port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{parts.port}"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)
-        ]
-    )
-    path = parts.path.rstrip("/") or ""
-    return urlunsplit((scheme, host, path, query, parts.fragment))
+    query = parts.query
+    if query:
+        query = urlencode(
+            [
+                (k, v)
+                for k, v in parse_qsl(query, keep_blank_values=True)
+                if not TRACKING_PARAMS.match(k)
+            ]
+        )
+    return urlunsplit((scheme, host, parts.path.rstrip("/"), query, parts.fragment))
 
 
+@lru_cache(maxsize=65536)
 def parse_youtube_id(url: str) -> str | None:
     """The 11-character video id of a YouTube video URL, or None."""
     parts = urlsplit(url)
@@ -68,6 +75,7 @@ def parse_youtube_id(url: str) -> str | None:
     return candidate if YOUTUBE_ID.match(candidate) else None
 
 
+@lru_cache(maxsize=65536)
 def parse_vimeo_id(url: str) -> str | None:
     """The numeric id of a Vimeo video URL (vimeo.com/ID or player.vimeo.com/video/ID)."""
     if parse_domain(url) not in ("vimeo.com", "player.vimeo.com"):

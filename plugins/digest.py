@@ -50,6 +50,19 @@ from linkdigest.references import check_header_cover, check_references
 
 logger = logging.getLogger(__name__)
 
+INTRASITE_MARKERS = (
+    "{static}",
+    "{filename}",
+    "{attach}",
+    "{index}",
+    "{tag}",
+    "{category}",
+    "{author}",
+    "|static|",
+    "|filename|",
+    "|attach|",
+)
+
 DEFAULTS: dict[str, Any] = {
     "DIGEST_CATEGORY": "summary",
     "DIGEST_LINKS_SAVE_AS": "links/index.html",
@@ -109,15 +122,24 @@ class DigestReader(MarkdownReader):
 
 class ResolvedDigest:
     """``article.digest`` as templates see it: the cached DigestHtml with ``{static}`` and
-    ``{filename}`` links resolved for the page being written, as ``article.content`` is."""
+    ``{filename}`` links resolved for the page being written, as ``article.content`` is.
+
+    Resolving is skipped for values that hold no HTML (``link_count``) and for digests
+    whose fragments have no intrasite link, which is most of them: an article is shown on
+    many pages (index, tags, archives), each with its own relative site URL."""
+
+    PLAIN = frozenset({"heading", "problems", "link_count"})
 
     def __init__(self, article: Any, digest: DigestHtml) -> None:
         self.article = article
         self.raw = digest
+        self._needs_resolving = has_intrasite_links(digest)
         self._siteurl: str | None = None
         self._resolved = digest
 
     def __getattr__(self, name: str) -> Any:
+        if name in self.PLAIN or not self._needs_resolving:
+            return getattr(self.raw, name)
         siteurl = self.article.get_siteurl()
         if siteurl != self._siteurl:
             self._resolved = map_digest_html(
@@ -125,6 +147,14 @@ class ResolvedDigest:
             )
             self._siteurl = siteurl
         return getattr(self._resolved, name)
+
+
+def has_intrasite_links(digest: DigestHtml) -> bool:
+    fragments = [digest.intro_html]
+    for section in digest.sections:
+        fragments.append(section.prose_html)
+        fragments += [html for e in section.entries for html in (e.summary_html, e.extra_html)]
+    return any(marker in fragment for fragment in fragments for marker in INTRASITE_MARKERS)
 
 
 def add_reader(readers: Any) -> None:
