@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHED = ("content", "theme", "plugins", "linkdigest", "pelicanconf.py")
+CODE = ("theme", "plugins", "linkdigest")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rebuild()
     server = Server()
-    for name in WATCHED:
+    for name in (args.content, args.settings, *CODE):
         server.watch(str(ROOT / name), rebuild, delay=0.3)
     print(f"devserver: http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
     server.serve(
