@@ -1,0 +1,139 @@
+"""Real HTTP servers for tests, on 127.x.y.z addresses, that fail on unexpected requests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """What a route answers: status, headers, a body (bytes or chunks), after a delay."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | Callable[[], Iterable[bytes]] = b""
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    at: float
+
+
+Route = Callable[["Seen"], Reply] | Reply | list[Reply]
+
+
+class LocalServer:
+    """A threaded server answering from a route table; every request is recorded, and a
+    request for a path with no route is recorded in ``unexpected`` (tests assert it empty)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.routes: dict[str, Route] = {}
+        self.seen: list[Seen] = []
+        self.unexpected: list[Seen] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.spans: list[tuple[float, float]] = []
+        self.lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer((host, 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def answer(self, seen: Seen) -> Reply | None:
+        route = self.routes.get(seen.path)
+        if route is None:
+            return None
+        if isinstance(route, list):
+            return route.pop(0) if len(route) > 1 else route[0]
+        return route(seen) if callable(route) else route
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def handle_one(self) -> None:
+                seen = Seen(self.command, self.path, dict(self.headers.items()), time.monotonic())
+                with server.lock:
+                    server.seen.append(seen)
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    reply = server.answer(seen)
+                    if reply is None:
+                        server.unexpected.append(seen)
+                        reply = Reply(599, body=b"unexpected request")
+                    self.send(reply)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+                        server.spans.append((seen.at, time.monotonic()))
+
+            def send(self, reply: Reply) -> None:
+                time.sleep(reply.delay)
+                chunks = reply.body() if callable(reply.body) else None
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if chunks is None:
+                    body = reply.body if isinstance(reply.body, bytes) else b""
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    return
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.write_chunks(chunks)
+
+            def write_chunks(self, chunks: Iterable[bytes]) -> None:
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading, as a size cap should
+
+            do_GET = do_HEAD = do_POST = handle_one
+
+        return Handler
+
+
+def max_overlap(servers: Iterable[LocalServer]) -> int:
+    """The most requests in flight at one moment across all ``servers``."""
+    events = sorted((t, d) for s in servers for a, b in s.spans for t, d in ((a, 1), (b, -1)))
+    current = peak = 0
+    for _, change in events:
+        current += change
+        peak = max(peak, current)
+    return peak
+
+
+def start_servers(hosts: Iterable[str]) -> Iterator[list[LocalServer]]:
+    servers = [LocalServer(host) for host in hosts]
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.close()

@@ -1,0 +1,253 @@
+"""The HTTP layer against real servers on 127.x.y.z: politeness, redirects, retries, caps."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import itertools
+import socket
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkdigest.errors import ContentError
+from linkdigest.http import (
+    Fetcher,
+    FetchResult,
+    HostPolicy,
+    HttpSettings,
+    build_client,
+    parse_http_settings,
+    parse_retry_after,
+    read_http_settings,
+)
+from tests.servers import LocalServer, Reply, max_overlap, start_servers
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = HttpSettings(
+    site="Test Site",
+    contact="https://site.example/about/",
+    retries=2,
+    backoff=0.05,
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    retry_after_cap=0.6,
+    default_host=HostPolicy(concurrency=2, delay=0.0),
+)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    yield from (s[0] for s in start_servers(["127.0.0.1"]))
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[LocalServer]]:
+    yield from start_servers(["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+
+
+def fetch(url: str, settings: HttpSettings = FAST, **kwargs: object) -> FetchResult:
+    return run_all([url], settings, **kwargs)[0]
+
+
+def run_all(urls: list[str], settings: HttpSettings = FAST, **kwargs: object) -> list[FetchResult]:
+    async def main() -> list[FetchResult]:
+        async with build_client(settings) as client:
+            fetcher = Fetcher(client, settings)
+            return await asyncio.gather(*(fetcher.fetch(u, **kwargs) for u in urls))
+
+    return asyncio.run(main())
+
+
+def test_user_agent_names_the_site_and_contact(server: LocalServer) -> None:
+    server.routes["/"] = Reply(body=b"ok")
+    result = fetch(server.url("/"))
+    assert (result.status, result.body, result.error) == (200, b"ok", "")
+    agent = server.seen[0].headers["User-Agent"]
+    assert agent.startswith("TestSite-linkdigest/") and "+https://site.example/about/" in agent
+    assert not server.unexpected
+
+
+def test_redirect_chain_is_followed_and_recorded(server: LocalServer) -> None:
+    server.routes["/a"] = Reply(301, {"Location": "/b"})
+    server.routes["/b"] = Reply(308, {"Location": server.url("/c")})
+    server.routes["/c"] = Reply(body=b"final")
+    result = fetch(server.url("/a"))
+    assert result.final_url == server.url("/c") and result.body == b"final"
+    assert [(r.status, r.target) for r in result.redirects] == [
+        (301, server.url("/b")),
+        (308, server.url("/c")),
+    ]
+    assert result.permanent_redirect == server.url("/c")
+
+
+def test_temporary_redirect_is_not_permanent(server: LocalServer) -> None:
+    server.routes["/a"] = Reply(301, {"Location": "/b"})
+    server.routes["/b"] = Reply(302, {"Location": "/c"})
+    server.routes["/c"] = Reply(body=b"x")
+    assert fetch(server.url("/a")).permanent_redirect is None
+
+
+def test_redirect_loop_is_reported(server: LocalServer) -> None:
+    server.routes["/a"] = Reply(302, {"Location": "/b"})
+    server.routes["/b"] = Reply(302, {"Location": "/a"})
+    result = fetch(server.url("/a"))
+    assert result.error == "redirect loop"
+    assert len(server.seen) == 2
+
+
+def test_too_many_redirects(server: LocalServer) -> None:
+    for n in range(20):
+        server.routes[f"/{n}"] = Reply(302, {"Location": f"/{n + 1}"})
+    result = fetch(server.url("/0"), HttpSettings(**{**FAST.__dict__, "max_redirects": 3}))
+    assert result.error == "too many redirects" and len(server.seen) == 4
+
+
+def test_transient_500_is_retried(server: LocalServer) -> None:
+    server.routes["/"] = [Reply(500), Reply(body=b"fine")]
+    result = fetch(server.url("/"))
+    assert (result.status, result.body, result.attempts) == (200, b"fine", 2)
+
+
+def test_persistent_503_gives_up_after_the_retries(server: LocalServer) -> None:
+    server.routes["/"] = Reply(503)
+    result = fetch(server.url("/"))
+    assert result.status == 503 and result.attempts == 3 and len(server.seen) == 3
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured_and_capped(server: LocalServer, status: int) -> None:
+    server.routes["/short"] = [Reply(status, {"Retry-After": "0.3"}), Reply(body=b"ok")]
+    server.routes["/long"] = [Reply(status, {"Retry-After": "3600"}), Reply(body=b"ok")]
+    assert fetch(server.url("/short")).status == 200
+    first, second = server.seen[-2:]
+    assert second.at - first.at >= 0.28
+    started = time.monotonic()
+    result = fetch(server.url("/long"))
+    assert result.status == 200
+    assert 0.55 <= time.monotonic() - started < 5.0  # waited the cap (0.6 s), not an hour
+
+
+def test_retry_after_formats() -> None:
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 10) == 10.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_stalled_server_times_out(server: LocalServer) -> None:
+    server.routes["/"] = Reply(body=b"late", delay=4.0)
+    started = time.monotonic()
+    result = fetch(server.url("/"), HttpSettings(**{**FAST.__dict__, "retries": 0}))
+    assert result.error == "timeout" and result.status is None
+    assert time.monotonic() - started < 3.5  # the body would have come after 4 s
+
+
+def test_refused_connection_is_an_error_after_retries() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: connections are refused
+        result = fetch(f"http://127.0.0.1:{port}/")
+    assert result.error == "connection error" and result.attempts == 3
+
+
+def test_gzip_body_is_decoded(server: LocalServer) -> None:
+    server.routes["/"] = Reply(
+        headers={"Content-Encoding": "gzip"}, body=gzip.compress("Grüße".encode() * 100)
+    )
+    assert fetch(server.url("/")).body == "Grüße".encode() * 100
+
+
+def test_huge_body_is_capped_without_reading_it_all(server: LocalServer) -> None:
+    chunk = b"x" * 65536
+    sent = []
+
+    def fifty_megabytes() -> Iterator[bytes]:
+        for _ in range(800):
+            sent.append(1)
+            yield chunk
+
+    server.routes["/"] = Reply(headers={"Content-Type": "text/html"}, body=fifty_megabytes)
+    tracemalloc.start()
+    result = fetch(server.url("/"), HttpSettings(**{**FAST.__dict__, "max_bytes": 1_000_000}))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.truncated and len(result.body) == 1_000_000
+    assert peak < 12_000_000
+    time.sleep(0.2)
+    assert len(sent) < 200  # stopped long before 50 MB
+
+
+def test_head_reads_no_body(server: LocalServer) -> None:
+    server.routes["/"] = Reply(body=b"body")
+    result = fetch(server.url("/"), method="HEAD")
+    assert result.status == 200 and result.body == b"" and server.seen[0].method == "HEAD"
+
+
+def test_no_cookies_are_kept(hosts: list[LocalServer]) -> None:
+    a, b = hosts[0], hosts[1]
+    a.routes["/set"] = Reply(headers={"Set-Cookie": "session=secret; Path=/"})
+    a.routes["/again"] = Reply(body=b"x")
+    b.routes["/other"] = Reply(body=b"x")
+    fetch(a.url("/set"))
+    run_all([a.url("/again"), b.url("/other")])
+    assert all("Cookie" not in seen.headers for seen in a.seen + b.seen)
+
+
+def test_per_host_and_global_limits(hosts: list[LocalServer]) -> None:
+    for server in hosts:
+        for n in range(8):
+            server.routes[f"/{n}"] = Reply(body=b"x", delay=0.15)
+    urls = [s.url(f"/{n}") for s in hosts for n in range(8)]
+    run_all(urls, HttpSettings(**{**FAST.__dict__, "max_connections": 32}))
+    assert [s.max_in_flight for s in hosts] == [2, 2, 2]
+    assert max_overlap(hosts) == 6
+    for server in hosts:
+        server.spans.clear()
+    run_all(urls, HttpSettings(**{**FAST.__dict__, "max_connections": 3}))
+    assert max_overlap(hosts) <= 3
+
+
+def test_per_host_delay_spaces_request_starts(server: LocalServer) -> None:
+    for n in range(5):
+        server.routes[f"/{n}"] = Reply(body=b"x")
+    slow = HttpSettings(**{**FAST.__dict__, "default_host": HostPolicy(concurrency=5, delay=0.2)})
+    run_all([server.url(f"/{n}") for n in range(5)], slow)
+    starts = sorted(seen.at for seen in server.seen)
+    assert all(b - a >= 0.18 for a, b in itertools.pairwise(starts))
+
+
+def test_skipped_host_gets_no_request(server: LocalServer) -> None:
+    settings = HttpSettings(
+        **{
+            **FAST.__dict__,
+            "hosts": {"127.0.0.1": HostPolicy(skip=True, reason="excluded in settings")},
+        }
+    )
+    result = fetch(server.url("/"), settings)
+    assert (result.error, result.detail) == ("skipped", "excluded in settings")
+    assert server.seen == []
+
+
+def test_settings_file_is_read_and_policies_match_subdomains() -> None:
+    settings = read_http_settings(ROOT / "linkdigest.toml")
+    assert settings.site == "Links & Notes" and settings.max_connections == 32
+    assert settings.policy_for("www.linkedin.com").concurrency == 1
+    assert settings.policy_for("example.org") == settings.default_host
+    assert settings.policy_for("localhost").skip
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"http": {"retires": 3}}, "unknown setting 'retires'"),
+        ({"http": {"retries": "three"}}, "retries must be a number"),
+        ({"hosts": {"a.example": {"concurrency": 0}}}, "concurrency must be >= 1"),
+        ({"hosts": {"a.example": {"speed": 1}}}, "unknown setting 'speed'"),
+    ],
+)
+def test_bad_settings_are_reported(data: dict, message: str) -> None:
+    with pytest.raises(ContentError, match=message):
+        parse_http_settings(data, "linkdigest.toml")
