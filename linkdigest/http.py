@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-import tomllib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -24,6 +23,7 @@ import httpx
 
 from linkdigest import __version__
 from linkdigest.errors import ContentError
+from linkdigest.settings import read_settings_file
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -105,11 +105,7 @@ class FetchResult:
 def read_http_settings(path: str | Path) -> HttpSettings:
     """Read ``[http]`` and ``[hosts.*]`` from a TOML settings file; ContentError names the
     file and the bad key."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ContentError(str(path), None, f"cannot read settings: {error}") from error
-    return parse_http_settings(data, str(path))
+    return parse_http_settings(read_settings_file(path), str(path))
 
 
 def parse_http_settings(data: Mapping[str, Any], source: str = "<settings>") -> HttpSettings:
