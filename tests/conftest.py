@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
@@ -128,3 +129,20 @@ def tiny_site(tmp_path: Path):
         return run_pelican(content, tmp_path, production=production, fatal=fatal, extra=extra)
 
     return build
+
+
+LOOPBACK = ("localhost", "127.", "::1")
+
+
+@pytest.fixture(autouse=True)
+def no_network_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any name lookup outside 127.0.0.0/8 fails the test instead of reaching out."""
+    real = socket.getaddrinfo
+
+    def guarded(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if not name.startswith(LOOPBACK):
+            raise AssertionError(f"test tried to reach {name!r}: only 127.x.y.z is allowed")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
