@@ -1,0 +1,680 @@
+"""Page extraction: a fetched page's title, summary and metadata, from bytes, URL and headers.
+
+Pure: no network and no disk. Fetching belongs to the HTTP module and its scripts; this module
+only reads what they fetched, so the same bytes always give the same PageInfo and the tests
+need no server. Text is returned as a browser would show it; escaping it for Markdown or HTML
+is the caller's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from charset_normalizer import from_bytes
+
+from linkdigest.urls import parse_domain
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+PDF_TYPE = "application/pdf"
+SNIFFED_TYPES = ("", "application/octet-stream", "binary/octet-stream")
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    # UTF-32 LE before UTF-16 LE: its BOM starts with the UTF-16 LE one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Browsers decode these labels with a superset, and pages labelled so rely on the extra
+# characters (curly quotes in "iso-8859-1" pages, NEC symbols in "Shift_JIS" pages).
+BROWSER_SUPERSETS = MappingProxyType(
+    {
+        "ascii": "cp1252",
+        "iso8859-1": "cp1252",
+        "iso8859-9": "cp1254",
+        "tis-620": "cp874",
+        "shift_jis": "cp932",
+        "gb2312": "gb18030",
+        "gbk": "gb18030",
+        "euc_kr": "cp949",
+    }
+)
+HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+META_CHARSET = re.compile(r"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+META_SCAN_BYTES = 4096
+
+PAGE_TYPES = frozenset(
+    {
+        "Article",
+        "BlogPosting",
+        "NewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "ReportageNewsArticle",
+        "TechArticle",
+        "ScholarlyArticle",
+        "Report",
+        "WebPage",
+        "QAPage",
+        "VideoObject",
+    }
+)
+# Nodes describing the whole site or a person: their description is not this page's summary.
+SITE_TYPES = frozenset(
+    {"WebSite", "Organization", "NewsMediaOrganization", "Corporation", "Person", "Brand"}
+)
+LD_JSON = re.compile(r"^\s*application/ld\+json\s*(?:;.*)?$", re.IGNORECASE)
+ITEMPROP_KEYS = frozenset({"name", "description"})
+
+SKIP_TAGS = frozenset(
+    {"nav", "header", "footer", "aside", "form", "noscript", "dialog", "menu", "figcaption"}
+)
+SKIP_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "search"}
+)
+SKIP_MARKERS = re.compile(
+    r"cookie|consent|gdpr|comment|newsletter|subscribe|share|related|sidebar|breadcrumb"
+    r"|byline|caption|modal|popup|promo|advert",
+    re.IGNORECASE,
+)
+BYLINE = re.compile(
+    r"^(?:by|posted|published|updated|written by|last (?:updated|modified)|photo(?:graph)?:"
+    r"|image:|credit:)\b|^\d{1,4}[-/. ]\w+[-/. ]\d{2,4}\b",
+    re.IGNORECASE,
+)
+COOKIE_TEXT = re.compile(
+    r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookies\b.{0,80}\b(?:accept|consent)",
+    re.IGNORECASE,
+)
+REFERENCE_MARK = re.compile(r"\[(?:\d{1,3}|[a-z]|note \d+|citation needed)\]")
+MIN_PARAGRAPH = 60
+
+INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\ufeff]")
+SENTENCE_END = re.compile(r"[.!?…][\"'”\u2019»)\]]*(?=\s)|[。\uff01\uff1f]")
+SENTENCE_FLOOR = 0.6
+ELLIPSIS = "…"
+WORD_TRAIL = " ,;:-\u2013—"
+
+SUFFIX_SEPARATORS = (" | ", " - ", " — ", " \u2013 ", " · ", ": ")
+GENERIC_LABELS = frozenset({"www", "com", "org", "net", "gov", "edu", "blog", "news", "docs"})
+
+PDF_MAGIC = b"%PDF-"
+PDF_INFO_REF = re.compile(rb"/Info\s+(\d+)\s+(\d+)\s+R")
+PDF_TITLE_KEY = re.compile(rb"/Title\s*(?=[(<])")
+PDF_LITERAL_TOKEN = re.compile(rb"\\([0-7]{1,3}|\r\n|[\s\S])|([()])|([^\\()]+)")
+PDF_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+PDF_ESCAPES = MappingProxyType(
+    {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b"", b"\r": b""}
+)
+XMP_TITLE = re.compile(rb"<dc:title>.{0,400}?<rdf:li[^>]*>(.*?)</rdf:li>", re.DOTALL)
+
+WALL_TEXT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A sign that a page is a bot wall or consent page: where to look and what to find.
+
+    ``targets`` name the page parts: ``url``, ``headers`` (``name: value`` lines, names in
+    lower case), ``title`` (the ``<title>``), ``text`` (the visible text, only when it is
+    short: a long page that mentions cookies is an article with a banner, not a wall) and
+    ``html`` (the markup).
+    """
+
+    reason: str
+    targets: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+
+WALLS: tuple[Wall, ...] = (
+    Wall(
+        "Cloudflare challenge", ("headers",), re.compile(r"^cf-mitigated: *challenge", re.I | re.M)
+    ),
+    Wall(
+        "Cloudflare challenge",
+        ("title",),
+        re.compile(r"^(?:just a moment\W*|attention required! \| cloudflare|one more step)$", re.I),
+    ),
+    Wall(
+        "Cloudflare challenge",
+        ("html",),
+        re.compile(r"""<div[^>]*\sid=["']?(?:challenge-|cf-challenge)|window\._cf_chl_opt""", re.I),
+    ),
+    Wall(
+        "consent page",
+        ("url",),
+        re.compile(
+            r"^https?://(?:consent\.(?:google|youtube)\.[a-z.]+|guce\.(?:yahoo|oath)\.com"
+            r"|consent\.yahoo\.com)(?:[/:?#]|$)",
+            re.I,
+        ),
+    ),
+    Wall(
+        "consent page",
+        ("title", "text"),
+        re.compile(r"before you continue to (?:google|youtube)|^before you continue\W*$", re.I),
+    ),
+    Wall(
+        "access denied",
+        ("title",),
+        re.compile(
+            r"^(?:access denied|(?:403 )?forbidden|access to this page has been denied)\W*$", re.I
+        ),
+    ),
+    Wall(
+        "access denied",
+        ("text",),
+        re.compile(r"you don't have permission to access .{0,300} on this server", re.I),
+    ),
+    Wall(
+        "bot check",
+        ("title", "text"),
+        re.compile(
+            r"pardon our interruption|are you a robot|verify (?:that )?you are (?:a )?human"
+            r"|are you a human|checking your browser before|press (?:&|and) hold",
+            re.I,
+        ),
+    ),
+    Wall("bot check", ("html",), re.compile(r"captcha-delivery\.com|id=[\"']px-captcha", re.I)),
+    Wall(
+        "cookie wall",
+        ("title",),
+        re.compile(
+            r"^(?:we value your privacy|cookie consent|cookies? (?:settings|preferences|notice)"
+            r"|your privacy choices|privacy (?:settings|preferences))\b",
+            re.I,
+        ),
+    ),
+    Wall(
+        "cookie wall",
+        ("text",),
+        re.compile(
+            r"we value your privacy|accept all cookies|cookie consent"
+            r"|(?:enable|allow) javascript and cookies",
+            re.I,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a digest entry needs to know about a fetched page."""
+
+    url: str
+    title: str
+    description: str
+    canonical_url: str
+    site_name: str
+    language: str
+    content_type: str
+    blocked: str = ""
+
+
+@dataclass(frozen=True)
+class _Html:
+    """A parsed HTML page with its meta tags and JSON-LD nodes gathered once."""
+
+    soup: BeautifulSoup
+    markup: str
+    meta: Mapping[str, str]
+    nodes: tuple[Mapping[str, object], ...]
+    url: str
+    headers: Mapping[str, str]
+
+
+def parse_page(
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    trim_site_suffix: bool = False,
+    max_description: int = 300,
+) -> PageInfo:
+    """Title, summary and metadata of the page at ``url`` (the URL after redirects)."""
+    lowered = _lower_keys(headers)
+    content_type = _media_type(body, lowered)
+    if content_type == PDF_TYPE:
+        title = parse_pdf_title(body, url)
+        return PageInfo(url, title, "", "", "", _header_language(lowered), content_type)
+    if content_type not in HTML_TYPES:
+        title = _file_name(url)
+        return PageInfo(url, title, "", "", "", _header_language(lowered), content_type)
+    page = _parse_html(decode_html(body, lowered), url, lowered)
+    return _page_info(page, content_type, trim_site_suffix, max_description)
+
+
+def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
+    """The page's text, its charset chosen from the BOM, the header, ``<meta>``, detection."""
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+    encoding = (
+        _encoding(HEADER_CHARSET, _lower_keys(headers).get("content-type", ""))
+        or _meta_encoding(body)
+        or _detected_encoding(body)
+        or "utf-8"
+    )
+    return body.decode(encoding, errors="replace")
+
+
+def parse_pdf_title(body: bytes, url: str) -> str:
+    """The PDF's own title when it is cheap to read, else the file name from ``url``."""
+    info = _pdf_info_object(body)
+    return _first(
+        _pdf_title_in(info) if info else "",
+        _xmp_title(body),
+        "" if info else _pdf_title_in(body),
+        _file_name(url),
+    )
+
+
+def parse_oembed(data: Mapping[str, object]) -> tuple[str, str]:
+    """(title, description) from an oEmbed JSON response; "" for what it does not give."""
+    return _json_text(data.get("title")), _json_text(data.get("description"))
+
+
+# Decoding
+
+
+def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
+    # HTTP header names are case-insensitive; a plain dict from a test or a cache is not.
+    return {str(name).lower(): str(value) for name, value in headers.items()}
+
+
+def _encoding(pattern: re.Pattern[str], text: str) -> str:
+    match = pattern.search(text)
+    if not match:
+        return ""
+    return _browser_encoding(match[1])
+
+
+def _browser_encoding(label: str) -> str:
+    try:
+        name = codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return ""
+    return BROWSER_SUPERSETS.get(name, name)
+
+
+def _meta_encoding(body: bytes) -> str:
+    encoding = _encoding(META_CHARSET, body[:META_SCAN_BYTES].decode("latin-1"))
+    # A <meta> that could be read as ASCII cannot be true when it names UTF-16 or UTF-32:
+    # browsers read such pages as UTF-8.
+    return "utf-8" if encoding.startswith(("utf-16", "utf-32")) else encoding
+
+
+def _detected_encoding(body: bytes) -> str:
+    best = from_bytes(body).best()
+    return _browser_encoding(best.encoding) if best else ""
+
+
+def _media_type(body: bytes, headers: Mapping[str, str]) -> str:
+    declared = headers.get("content-type", "").split(";")[0].strip().lower()
+    start = body[:1024].lstrip()
+    if start.startswith(PDF_MAGIC):
+        return PDF_TYPE
+    if declared not in SNIFFED_TYPES:
+        return declared
+    if start.startswith(b"<") or any(body.startswith(bom) for bom, _ in BOMS):
+        return "text/html"
+    return declared or "application/octet-stream"
+
+
+# HTML
+
+
+def _parse_html(text: str, url: str, headers: Mapping[str, str]) -> _Html:
+    soup = BeautifulSoup(text, "html.parser")
+    nodes = tuple(_json_ld_nodes(soup))
+    for tag in soup(["script", "style", "template"]):
+        tag.decompose()
+    for br in soup("br"):
+        br.replace_with(" ")
+    return _Html(soup, text, _meta_map(soup), nodes, url, headers)
+
+
+def _page_info(page: _Html, content_type: str, trim: bool, max_description: int) -> PageInfo:
+    blocked = _wall_reason(page)
+    if blocked:
+        # Nothing from a wall is about the page the reader wanted, not even its language.
+        return PageInfo(page.url, "", "", "", "", "", content_type, blocked)
+    site_name = _site_name(page)
+    title = _title(page)
+    if trim:
+        title = _trim_site_suffix(title, site_name, page.url)
+    description = _cut(_description(page), max_description)
+    language = _language(page)
+    return PageInfo(
+        page.url, title, description, _canonical(page), site_name, language, content_type
+    )
+
+
+def _meta_map(soup: BeautifulSoup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = _clean(_attr(tag, "content"))
+        for key in _meta_keys(tag) if content else []:
+            found.setdefault(key, content)
+    return found
+
+
+def _meta_keys(tag: Tag) -> list[str]:
+    keys = [key for name in ("name", "property") for key in _attr(tag, name).lower().split()]
+    itemprops = [key for key in _attr(tag, "itemprop").lower().split() if key in ITEMPROP_KEYS]
+    return keys + itemprops if itemprops and _in_page_scope(tag) else keys
+
+
+def _in_page_scope(tag: Tag) -> bool:
+    # An itemprop "name" inside an author's or publisher's itemscope names them, not the page.
+    scope = tag.find_parent(attrs={"itemscope": True})
+    return scope is None or _schema_type(_attr(scope, "itemtype")) in PAGE_TYPES
+
+
+def _json_ld_nodes(soup: BeautifulSoup) -> Iterator[Mapping[str, object]]:
+    for script in soup.find_all("script", attrs={"type": LD_JSON}):
+        try:
+            data = json.loads(script.string or "", strict=False)
+        except ValueError:
+            continue  # one broken block must not hide the page's other sources
+        yield from _flatten_ld(data)
+
+
+def _flatten_ld(data: object) -> Iterator[Mapping[str, object]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten_ld(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _flatten_ld(data.get("@graph", []))
+
+
+def _ld_types(node: Mapping[str, object]) -> frozenset[str]:
+    types = node.get("@type", [])
+    names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    return frozenset(_schema_type(name) for name in names if isinstance(name, str))
+
+
+def _schema_type(value: str) -> str:
+    return value.strip().rstrip("/").rsplit("/", 1)[-1]
+
+
+def _ld_text(
+    nodes: tuple[Mapping[str, object], ...],
+    key: str,
+    wanted: Callable[[frozenset[str]], bool] = lambda types: True,
+) -> str:
+    for node in nodes:
+        text = _json_text(node.get(key)) if wanted(_ld_types(node)) else ""
+        if text:
+            return text
+    return ""
+
+
+def _json_text(value: object) -> str:
+    # JSON-LD and oEmbed strings often carry the HTML entities of the page they came from
+    # (WordPress writes &#8217;); decoding once shows them as the page's own <title> does.
+    return _clean(html.unescape(value)) if isinstance(value, str) else ""
+
+
+def _title(page: _Html) -> str:
+    return _first(
+        page.meta.get("og:title", ""),
+        page.meta.get("twitter:title", ""),
+        _ld_text(page.nodes, "headline"),
+        _ld_text(page.nodes, "name", lambda types: bool(types & PAGE_TYPES)),
+        page.meta.get("name", ""),
+        _text(_title_tag(page.soup)),
+        _text(page.soup.find("h1")),
+    )
+
+
+def _title_tag(soup: BeautifulSoup) -> Tag | None:
+    # An inline SVG's <title> is an icon's tooltip, not the document's title.
+    return next((tag for tag in soup.find_all("title") if not tag.find_parent("svg")), None)
+
+
+def _description(page: _Html) -> str:
+    return _first(
+        page.meta.get("og:description", ""),
+        page.meta.get("twitter:description", ""),
+        page.meta.get("description", ""),
+        _ld_text(page.nodes, "description", lambda types: bool(types & PAGE_TYPES)),
+        _ld_text(page.nodes, "description", lambda types: not types & SITE_TYPES),
+        _first_paragraph(page.soup),
+    )
+
+
+def _first_paragraph(soup: BeautifulSoup) -> str:
+    for paragraph in soup.find_all("p"):
+        text = _clean(REFERENCE_MARK.sub("", paragraph.get_text()))
+        if _is_real_paragraph(paragraph, text):
+            return text
+    return ""
+
+
+def _is_real_paragraph(paragraph: Tag, text: str) -> bool:
+    if len(text) < MIN_PARAGRAPH or BYLINE.search(text) or COOKIE_TEXT.search(text):
+        return False
+    return not any(_is_aside(tag) for tag in (paragraph, *paragraph.parents))
+
+
+def _is_aside(tag: Tag) -> bool:
+    if tag.name in SKIP_TAGS or _attr(tag, "role").lower() in SKIP_ROLES:
+        return True
+    if tag.has_attr("hidden") or _attr(tag, "aria-hidden").lower() == "true":
+        return True
+    return bool(SKIP_MARKERS.search(f"{_attr(tag, 'class')} {_attr(tag, 'id')}"))
+
+
+def _canonical(page: _Html) -> str:
+    links = page.soup.find_all("link", href=True)
+    href = next((_attr(link, "href") for link in links if _has_rel(link, "canonical")), "")
+    href = href.strip() or page.meta.get("og:url", "")
+    return urljoin(page.url, href) if href else ""
+
+
+def _has_rel(tag: Tag, rel: str) -> bool:
+    return rel in _attr(tag, "rel").lower().split()
+
+
+def _site_name(page: _Html) -> str:
+    return _first(
+        page.meta.get("og:site_name", ""),
+        page.meta.get("application-name", ""),
+        _publisher_name(page.nodes),
+    )
+
+
+def _publisher_name(nodes: tuple[Mapping[str, object], ...]) -> str:
+    # Yoast-style graphs name the publisher by @id and describe it in another node.
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
+    for node in nodes:
+        publishers = node.get("publisher")
+        for publisher in publishers if isinstance(publishers, list) else [publishers]:
+            if not isinstance(publisher, dict):
+                continue
+            ref = publisher.get("@id")
+            described = by_id.get(ref, {}) if isinstance(ref, str) else {}
+            name = _json_text(publisher.get("name")) or _json_text(described.get("name"))
+            if name:
+                return name
+    return ""
+
+
+def _language(page: _Html) -> str:
+    root = page.soup.find("html")
+    lang = _attr(root, "lang") or _attr(root, "xml:lang")
+    locale = page.meta.get("og:locale", "").replace("_", "-")
+    return _first(_clean(lang), _header_language(page.headers), locale)
+
+
+def _header_language(headers: Mapping[str, str]) -> str:
+    return _clean(headers.get("content-language", "").split(",")[0])
+
+
+def _wall_reason(page: _Html) -> str:
+    parts = _wall_targets(page)
+    for wall in WALLS:
+        if any(wall.pattern.search(parts[target]) for target in wall.targets):
+            return wall.reason
+    return ""
+
+
+def _wall_targets(page: _Html) -> dict[str, str]:
+    visible = _clean(page.soup.get_text(" "))
+    return {
+        "url": page.url,
+        "headers": "\n".join(f"{name}: {value}" for name, value in page.headers.items()),
+        "title": _text(_title_tag(page.soup)),
+        "text": visible if len(visible) < WALL_TEXT_LIMIT else "",
+        "html": page.markup,
+    }
+
+
+# Titles and summaries
+
+
+def _trim_site_suffix(title: str, site_name: str, url: str) -> str:
+    names = _site_keys(site_name, url)
+    for separator in SUFFIX_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head.strip() and _site_key(tail) in names:
+            return head.strip()
+    return title
+
+
+def _site_keys(site_name: str, url: str) -> set[str]:
+    domain = parse_domain(url)
+    labels = [label for label in domain.split(".")[:-1] if len(label) >= 3]
+    keys = {_site_key(site_name), _site_key(domain)}
+    keys.update(_site_key(label) for label in labels if label not in GENERIC_LABELS)
+    return keys - {""}
+
+
+def _site_key(text: str) -> str:
+    # "Stack Overflow", "stackoverflow.com" and "www.StackOverflow.com" are one site.
+    return re.sub(r"[\W_]+", "", text.strip().lower().removeprefix("www."))
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    floor = limit * SENTENCE_FLOOR
+    ends = [end.end() for end in SENTENCE_END.finditer(text, 0, limit + 1)]
+    sentence = next((end for end in reversed(ends) if floor <= end <= limit), 0)
+    if sentence:
+        return text[:sentence]
+    return _cut_at_word(text, limit - len(ELLIPSIS)) + ELLIPSIS
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    head = text[: max(limit, 0)]
+    if text[limit : limit + 1] != " " and " " in head:
+        head = head[: head.rfind(" ")]
+    return head.rstrip(WORD_TRAIL)
+
+
+# PDF
+
+
+def _pdf_info_object(body: bytes) -> bytes:
+    refs = PDF_INFO_REF.findall(body)
+    if not refs:
+        return b""
+    number, generation = refs[-1]  # incremental updates append newer trailers
+    header = re.compile(rb"(?<!\d)" + number + rb"\s+" + generation + rb"\s+obj\b")
+    starts = [match.end() for match in header.finditer(body)]
+    if not starts:
+        return b""
+    end = body.find(b"endobj", starts[-1])
+    return body[starts[-1] : end if end >= 0 else None]
+
+
+def _pdf_title_in(data: bytes) -> str:
+    for key in PDF_TITLE_KEY.finditer(data):
+        start = key.end()
+        if data[start : start + 1] == b"(":
+            raw = _pdf_literal(data, start)
+        else:
+            hex_match = PDF_HEX.match(data, start)
+            raw = _pdf_hex(hex_match[1]) if hex_match else b""
+        text = _pdf_text(raw)
+        if text:
+            return text
+    return ""
+
+
+def _pdf_literal(data: bytes, start: int) -> bytes:
+    out, depth = bytearray(), 1
+    for token in PDF_LITERAL_TOKEN.finditer(data, start + 1):
+        escape, paren, plain = token.groups()
+        if escape is not None:
+            out += _pdf_unescape(escape)
+            continue
+        depth += {b"(": 1, b")": -1}.get(paren, 0)
+        if depth == 0:
+            break
+        out += paren or plain
+    return bytes(out)
+
+
+def _pdf_unescape(escape: bytes) -> bytes:
+    if escape[:1].isdigit():
+        return bytes([int(escape, 8) & 0xFF])
+    return PDF_ESCAPES.get(escape, b"" if escape == b"\r\n" else escape)
+
+
+def _pdf_hex(digits: bytes) -> bytes:
+    compact = re.sub(rb"\s+", b"", digits)
+    return bytes.fromhex((compact + b"0" * (len(compact) % 2)).decode("ascii"))
+
+
+def _pdf_text(raw: bytes) -> str:
+    if raw.startswith(codecs.BOM_UTF16_BE):
+        return _clean(raw[2:].decode("utf-16-be", errors="replace"))
+    if raw.startswith(codecs.BOM_UTF16_LE):
+        return _clean(raw[2:].decode("utf-16-le", errors="replace"))
+    try:
+        # PDF 2.0 allows UTF-8 (with a BOM) and some producers write it without one.
+        return _clean(raw.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+    except UnicodeDecodeError:
+        return _clean(raw.decode("latin-1"))  # PDFDocEncoding, near enough for titles
+
+
+def _xmp_title(body: bytes) -> str:
+    match = XMP_TITLE.search(body)
+    return _clean(html.unescape(match[1].decode("utf-8", errors="replace"))) if match else ""
+
+
+# Small helpers
+
+
+def _file_name(url: str) -> str:
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    return _clean(unquote(segments[-1])) if segments else parse_domain(url)
+
+
+def _attr(tag: Tag | None, name: str) -> str:
+    value = tag.get(name) if isinstance(tag, Tag) else None
+    return " ".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _text(tag: object) -> str:
+    return _clean(tag.get_text()) if isinstance(tag, Tag) else ""
+
+
+def _clean(text: str) -> str:
+    return " ".join(INVISIBLE.sub("", text).split())
+
+
+def _first(*values: str) -> str:
+    return next((value for value in values if value), "")
