@@ -13,7 +13,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test test-fast lint format bench help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch help
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -24,6 +24,7 @@ help:
 	@echo "make publish     production build: publishconf.py, --fatal warnings"
 	@echo "make lint        ruff check and format check"
 	@echo "make bench       build-speed benchmark (prints figures)"
+	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
 # The environment is (re)built when missing or older than pyproject.toml.
@@ -64,3 +65,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
+
+# URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
+fetch: $(STAMP)
+	$(BIN)/python scripts/fetch.py $(URLS) $(if $(URLS_FILE),--file $(URLS_FILE)) $(FETCH_ARGS)
