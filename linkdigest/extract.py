@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -248,7 +248,8 @@ def parse_page(
     if content_type not in HTML_TYPES:
         title = _file_name(url)
         return PageInfo(url, title, "", "", "", _header_language(lowered), content_type)
-    page = _parse_html(decode_html(body, lowered), url, lowered)
+    text = decode_html(body, lowered)
+    page = _parse_head_only(text, url, lowered) or _parse_html(text, url, lowered)
     return _page_info(page, content_type, trim_site_suffix, max_description)
 
 
@@ -331,6 +332,9 @@ def _media_type(body: bytes, headers: Mapping[str, str]) -> str:
 
 # HTML
 
+HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+ROUGH_TAGS = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
 
 def _parse_html(text: str, url: str, headers: Mapping[str, str]) -> _Html:
     soup = BeautifulSoup(text, "html.parser")
@@ -340,6 +344,32 @@ def _parse_html(text: str, url: str, headers: Mapping[str, str]) -> _Html:
     for br in soup("br"):
         br.replace_with(" ")
     return _Html(soup, text, _meta_map(soup), nodes, url, headers)
+
+
+def _parse_head_only(text: str, url: str, headers: Mapping[str, str]) -> _Html | None:
+    """The page from its ``<head>`` alone, when nothing in the body could change the answer.
+
+    Parsing a long body is most of the CPU a fetch costs. The head settles it when it holds
+    the top-precedence title and description, the body has no JSON-LD, and the body is long
+    enough that it cannot be a short wall page judged by its text. Wall patterns still see
+    the whole markup.
+    """
+    end = HEAD_END.search(text)
+    if end is None:
+        return None
+    rest = text[end.end() :]
+    if "ld+json" in rest.lower() or _rough_text_length(rest) < 2 * WALL_TEXT_LIMIT:
+        return None
+    page = _parse_html(text[: end.end()] + "</html>", url, headers)
+    title = page.meta.get("og:title") or page.meta.get("twitter:title")
+    description = page.meta.get("og:description") or page.meta.get("twitter:description")
+    if not title or not (description or page.meta.get("description")):
+        return None
+    return replace(page, markup=text)
+
+
+def _rough_text_length(markup: str) -> int:
+    return len(" ".join(ROUGH_TAGS.sub(" ", markup).split()))
 
 
 def _page_info(page: _Html, content_type: str, trim: bool, max_description: int) -> PageInfo:
