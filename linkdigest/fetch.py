@@ -150,9 +150,10 @@ async def fetch_many(
 
     async def one(url: str) -> LinkInfo:
         cached = cache.get(url, ttl)
-        info = (
-            LinkInfo.from_json(cached) if cached else await fetch_link_info(fetcher, url, options)
-        )
+        if cached:
+            info = LinkInfo.from_json(cached)
+        else:
+            info = await fetch_link_info(fetcher, url, options)
         if info.ok and not cached:
             cache.put(url, info.to_json())
         if progress:

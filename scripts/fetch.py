@@ -34,7 +34,7 @@ from linkdigest.extract import parse_page
 from linkdigest.fetch import LinkInfo, fetch_many, parse_fetch_options
 from linkdigest.files import write_text_atomic
 from linkdigest.fill import Filled, parse_fill_targets, render_filled
-from linkdigest.http import Fetcher, build_client, parse_http_settings
+from linkdigest.http import Fetcher, parse_http_settings
 from linkdigest.render import entry_from_text, render_entry
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
 from linkdigest.urls import is_http_url
@@ -118,9 +118,9 @@ async def fetch_urls(urls: list[str], args: argparse.Namespace) -> list[LinkInfo
     if cache.recovered:
         print(f"{PROGRAM}: {cache.recovered}", file=sys.stderr)
     progress = Progress(PROGRAM, len(set(urls)))
-    async with build_client(http) as client:
+    async with Fetcher(http) as fetcher:
         infos = await fetch_many(
-            Fetcher(client, http), urls, cache, options, lambda info: progress.advance(info.url)
+            fetcher, urls, cache, options, lambda info: progress.advance(info.url)
         )
     if not args.no_cache:
         write_cache(cache)

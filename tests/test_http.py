@@ -19,7 +19,6 @@ from linkdigest.http import (
     FetchResult,
     HostPolicy,
     HttpSettings,
-    build_client,
     parse_http_settings,
     parse_retry_after,
     read_http_settings,
@@ -55,8 +54,7 @@ def fetch(url: str, settings: HttpSettings = FAST, **kwargs: object) -> FetchRes
 
 def run_all(urls: list[str], settings: HttpSettings = FAST, **kwargs: object) -> list[FetchResult]:
     async def main() -> list[FetchResult]:
-        async with build_client(settings) as client:
-            fetcher = Fetcher(client, settings)
+        async with Fetcher(settings) as fetcher:
             return await asyncio.gather(*(fetcher.fetch(u, **kwargs) for u in urls))
 
     return asyncio.run(main())
