@@ -69,6 +69,9 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, the body waits for the
+            # client's delayed ACK (40 ms a request) - a stall real servers do not have.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 return
@@ -84,14 +87,16 @@ class LocalServer:
                     if reply is None:
                         server.unexpected.append(seen)
                         reply = Reply(599, body=b"unexpected request")
-                    self.send(reply)
+                    time.sleep(reply.delay)
                 finally:
+                    # Done once it starts answering: the client may get the answer and send
+                    # its next request before this thread runs again.
                     with server.lock:
                         server.in_flight -= 1
                         server.spans.append((seen.at, time.monotonic()))
+                self.send(reply)
 
             def send(self, reply: Reply) -> None:
-                time.sleep(reply.delay)
                 chunks = reply.body() if callable(reply.body) else None
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
