@@ -30,6 +30,7 @@ from linkdigest.settings import read_settings_file
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
+CONNECTION_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ class Fetcher:
         redirects: list[Redirect] = []
         current, seen = url, {url}
         while True:
-            result = await self._fetch_hop(url, current, method, limit, headers or {})
+            result = await self._fetch_hop(_Hop(url, current, method, limit, dict(headers or {})))
             result = replace(result, redirects=tuple(redirects))
             location = result.headers.get("location")
             if result.error or result.status not in REDIRECT_STATUSES or not location:
@@ -303,24 +304,23 @@ class Fetcher:
             current = target
             seen.add(target)
 
-    async def _fetch_hop(
-        self, url: str, current: str, method: str, limit: int, headers: Mapping[str, str]
-    ) -> FetchResult:
-        host = (urlsplit(current).hostname or "").lower()
-        policy = self.settings.policy_for(host)
+    async def _fetch_hop(self, hop: _Hop) -> FetchResult:
+        policy = self.settings.policy_for(hop.host)
         if policy.skip:
-            return FetchResult(url, current, error="skipped", detail=policy.reason or host)
-        if urlsplit(current).scheme not in ("http", "https") or not host:
             return FetchResult(
-                url, current, error="invalid URL", detail="not an absolute http(s) URL"
+                hop.url, hop.current, error="skipped", detail=policy.reason or hop.host
             )
-        result = FetchResult(url, current)
+        if urlsplit(hop.current).scheme not in ("http", "https") or not hop.host:
+            return FetchResult(
+                hop.url, hop.current, error="invalid URL", detail="not an absolute http(s) URL"
+            )
+        result = FetchResult(hop.url, hop.current)
         for attempt in range(1, self.settings.retries + 2):
-            result = await self._attempt(url, current, method, limit, headers, attempt)
+            result = await self._attempt(hop, attempt)
             wait = self._retry_wait(result, attempt)
             if wait is None:
                 return result
-            self.gate(host).hold_off(wait)
+            self.gate(hop.host).hold_off(wait)
         return result
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
@@ -334,37 +334,22 @@ class Fetcher:
             return min(max(result.retry_after, backoff), self.settings.retry_after_cap)
         return backoff
 
-    async def _attempt(
-        self,
-        url: str,
-        current: str,
-        method: str,
-        limit: int,
-        headers: Mapping[str, str],
-        attempt: int,
-    ) -> FetchResult:
-        gate = self.gate((urlsplit(current).hostname or "").lower())
+    async def _attempt(self, hop: _Hop, attempt: int) -> FetchResult:
+        gate = self.gate(hop.host)
         async with gate.slots:
             await gate.wait_turn(self.sleep)
             async with self.global_slots:
-                return await self._request(url, current, method, limit, headers, attempt)
+                return await self._request(hop, attempt)
 
-    async def _request(
-        self,
-        url: str,
-        current: str,
-        method: str,
-        limit: int,
-        headers: Mapping[str, str],
-        attempt: int,
-    ) -> FetchResult:
+    async def _request(self, hop: _Hop, attempt: int) -> FetchResult:
+        client = self.client(hop.host)
         try:
-            host = (urlsplit(current).hostname or "").lower()
-            async with self.client(host).stream(method, current, headers=dict(headers)) as response:
-                body, truncated = await read_capped(response, 0 if method == "HEAD" else limit)
+            async with client.stream(hop.method, hop.current, headers=hop.headers) as response:
+                limit = 0 if hop.method == "HEAD" else hop.limit
+                body, truncated = await read_capped(response, limit)
                 return FetchResult(
-                    url,
-                    current,
+                    hop.url,
+                    hop.current,
                     response.status_code,
                     {k.lower(): v for k, v in response.headers.items()},
                     body,
@@ -374,17 +359,28 @@ class Fetcher:
                 )
         except httpx.TimeoutException as error:
             return FetchResult(
-                url, current, error="timeout", detail=_describe(error), attempts=attempt
+                hop.url, hop.current, error="timeout", detail=_describe(error), attempts=attempt
             )
         except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
-            kind = (
-                "connection error"
-                if isinstance(
-                    error, httpx.ConnectError | httpx.ReadError | httpx.RemoteProtocolError
-                )
-                else "error"
+            kind = "connection error" if isinstance(error, CONNECTION_ERRORS) else "error"
+            return FetchResult(
+                hop.url, hop.current, error=kind, detail=_describe(error), attempts=attempt
             )
-            return FetchResult(url, current, error=kind, detail=_describe(error), attempts=attempt)
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """One request of a fetch: the URL asked for, the URL of this hop, and how to ask."""
+
+    url: str
+    current: str
+    method: str
+    limit: int
+    headers: Mapping[str, str]
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.current).hostname or "").lower()
 
 
 async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
