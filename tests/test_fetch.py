@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,16 @@ def sites(tmp_path: Path) -> Iterator[tuple[LocalServer, LocalServer, Path]]:
                 {"title": "A talk about caching", "provider_name": "YouTube", "type": "video"}
             ).encode(),
         )
+        oembed.routes["/vimeo?url=https%3A%2F%2Fvimeo.com%2F36579366"] = Reply(
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(
+                {
+                    "title": "Inventing on Principle",
+                    "provider_name": "Vimeo",
+                    "description": "Bret Victor's talk.",
+                }
+            ).encode(),
+        )
         settings = tmp_path / "settings.toml"
         settings.write_text(
             f"""
@@ -65,8 +76,12 @@ delay = 0.0
 [hosts."youtube.com"]
 skip = true
 reason = "tests never reach the internet"
+[hosts."vimeo.com"]
+skip = true
+reason = "tests never reach the internet"
 [fetch]
 youtube_oembed = "{oembed.url("/oembed")}"
+vimeo_oembed = "{oembed.url("/vimeo")}"
 """,
             encoding="utf-8",
         )
@@ -179,3 +194,22 @@ def test_relative_url_is_reported_and_skipped(sites, capsys) -> None:
     )
     assert code == 2 and "/relative: not an absolute http(s) URL" in err
     assert "How queues fail" in out
+
+
+def test_vimeo_uses_oembed_with_description(sites, capsys) -> None:
+    _, oembed, settings = sites
+    code, out, err = run(
+        capsys, "https://vimeo.com/36579366", "--settings", str(settings), "--no-cache"
+    )
+    (entry,) = parse_digest("## V\n\n" + out).entries
+    assert code == 0, err
+    assert (entry.title, entry.summary) == ("Inventing on Principle", "Bret Victor's talk.")
+    assert not oembed.unexpected
+
+
+def test_urls_from_stdin_with_progress_on_stderr(sites, capsys, monkeypatch) -> None:
+    pages, _, settings = sites
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{pages.url('/ok')}\n{pages.url('/moved')}\n"))
+    code, out, err = run(capsys, "--file", "-", "--settings", str(settings), "--no-cache")
+    assert code == 0 and out.count("### [How queues fail]") == 2
+    assert "fetch: 2/2" in err
