@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +37,7 @@ class LocalServer:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
+        self.default: Route | None = None  # answers any path without a route
         self.seen: list[Seen] = []
         self.unexpected: list[Seen] = []
         self.in_flight = 0
@@ -57,7 +59,7 @@ class LocalServer:
         self.httpd.server_close()
 
     def answer(self, seen: Seen) -> Reply | None:
-        route = self.routes.get(seen.path)
+        route = self.routes.get(seen.path, self.default)
         if route is None:
             return None
         if isinstance(route, list):
@@ -106,7 +108,9 @@ class LocalServer:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     if self.command != "HEAD":
-                        self.wfile.write(body)
+                        # The client may read what it needs and close early.
+                        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                            self.wfile.write(body)
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()

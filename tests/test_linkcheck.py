@@ -1,0 +1,179 @@
+"""Verdicts against a local link farm on several 127.x.y.z hosts: each one exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from linkdigest.http import Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
+from linkdigest.linkcheck import LinkCheck, Verdict, check_url, classify
+from tests.servers import Reply, start_servers
+
+SETTINGS = HttpSettings(
+    site="Test",
+    retries=2,
+    backoff=0.05,
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    retry_after_cap=0.5,
+    default_host=HostPolicy(concurrency=2, delay=0.0),
+)
+
+
+def head_or_get(head: Reply, get: Reply):
+    return lambda seen: head if seen.method == "HEAD" else get
+
+
+@pytest.fixture(scope="module")
+def farm() -> Iterator[dict[str, str]]:
+    for up, broken_root, everything, slow in start_servers(
+        ["127.0.0.10", "127.0.0.11", "127.0.0.12", "127.0.0.13"]
+    ):
+        up.routes.update(
+            {
+                "/": Reply(body=b"home"),
+                "/ok": Reply(body=b"ok"),
+                "/gone-404": Reply(404),
+                "/gone-410": Reply(410),
+                "/flaky": [Reply(500), Reply(body=b"back")],
+                "/busy": [Reply(503, {"Retry-After": "0.2"}), Reply(body=b"ok")],
+                "/limited": Reply(429, {"Retry-After": "1"}),
+                "/head-405": head_or_get(Reply(405), Reply(body=b"ok")),
+                "/head-404": head_or_get(Reply(404), Reply(body=b"ok")),
+                "/p1": Reply(301, {"Location": "/p2"}),
+                "/p2": Reply(308, {"Location": "/ok"}),
+                "/t1": Reply(302, {"Location": "/t2"}),
+                "/t2": Reply(307, {"Location": "/ok"}),
+                "/loop-a": Reply(302, {"Location": "/loop-b"}),
+                "/loop-b": Reply(302, {"Location": "/loop-a"}),
+                "/linkedin": Reply(999),
+                "/challenge": Reply(403, {"cf-mitigated": "challenge"}, b"Just a moment..."),
+                "/forbidden": Reply(403),
+                "/report.pdf": Reply(headers={"Content-Type": "application/pdf"}, body=b"%PDF-1.7"),
+                "/caf%C3%A9/men%C3%BC": Reply(body=b"ok"),
+                "/server-error": Reply(500),
+            }
+        )
+        broken_root.routes.update({"/": Reply(500), "/missing": Reply(404)})
+        everything.default = Reply(body=b"soft 404s are 200s here")
+        slow.routes["/slow"] = Reply(body=b"late", delay=2.0)
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.14", 0))
+            refused = f"http://127.0.0.14:{closed.getsockname()[1]}/"
+            yield {
+                "up": up.url(""),
+                "broken_root": broken_root.url(""),
+                "everything": everything.url(""),
+                "slow": slow.url(""),
+                "refused": refused,
+                "servers": [up, broken_root, everything, slow],
+            }
+
+
+def check(url: str, settings: HttpSettings = SETTINGS) -> LinkCheck:
+    return check_all([url], settings)[0]
+
+
+def check_all(urls: list[str], settings: HttpSettings = SETTINGS) -> list[LinkCheck]:
+    async def main() -> list[LinkCheck]:
+        async with Fetcher(settings) as fetcher:
+            return await asyncio.gather(*(check_url(fetcher, u) for u in urls))
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "verdict", "reason"),
+    [
+        ("up", "/ok", Verdict.OK, ""),
+        ("up", "/gone-404", Verdict.DEAD, "HTTP 404"),
+        ("up", "/gone-410", Verdict.DEAD, "HTTP 410"),
+        ("broken_root", "/missing", Verdict.UNVERIFIABLE, "front page does not answer"),
+        ("up", "/flaky", Verdict.OK, ""),
+        ("up", "/busy", Verdict.OK, ""),
+        ("up", "/limited", Verdict.UNVERIFIABLE, "HTTP 429"),
+        ("up", "/head-405", Verdict.OK, ""),
+        ("up", "/head-404", Verdict.OK, ""),
+        ("up", "/p1", Verdict.REDIRECTED, "permanent redirect to"),
+        ("up", "/t1", Verdict.REDIRECTED, "temporary redirect to"),
+        ("up", "/loop-a", Verdict.UNVERIFIABLE, "redirect loop"),
+        ("up", "/linkedin", Verdict.UNVERIFIABLE, "HTTP 999"),
+        ("up", "/challenge", Verdict.UNVERIFIABLE, "bot challenge"),
+        ("up", "/forbidden", Verdict.UNVERIFIABLE, "HTTP 403"),
+        ("up", "/report.pdf", Verdict.OK, ""),
+        ("up", "/caf%C3%A9/men%C3%BC", Verdict.OK, ""),
+        ("up", "/server-error", Verdict.UNVERIFIABLE, "HTTP 500"),
+        ("everything", "/surely/not/here", Verdict.OK, ""),
+        ("slow", "/slow", Verdict.UNVERIFIABLE, "timeout"),
+        ("refused", "", Verdict.DEAD, "connection error"),
+    ],
+)
+def test_verdicts(farm, host: str, path: str, verdict: Verdict, reason: str) -> None:
+    result = check(farm[host].rstrip("/") + path if path else farm[host])
+    assert result.verdict is verdict, result
+    assert reason in result.reason
+
+
+def test_permanent_redirect_suggests_the_final_url(farm) -> None:
+    result = check(farm["up"] + "/p1")
+    assert result.permanent and result.final_url == farm["up"] + "/ok"
+
+
+def test_non_ascii_url_as_written(farm) -> None:
+    assert check(farm["up"] + "/café/menü").verdict is Verdict.OK
+
+
+def test_skipped_host_is_never_requested(farm) -> None:
+    settings = HttpSettings(
+        **{
+            **SETTINGS.__dict__,
+            "hosts": {"127.0.0.10": HostPolicy(skip=True, reason="excluded: test")},
+        }
+    )
+    before = len(farm["servers"][0].seen)
+    result = check(farm["up"] + "/ok", settings)
+    assert (result.verdict, result.reason) == (Verdict.SKIPPED, "excluded: test")
+    assert len(farm["servers"][0].seen) == before
+
+
+def test_no_host_sees_more_than_its_limit(farm) -> None:
+    for server in farm["servers"]:
+        server.max_in_flight = 0
+    paths = ["ok", "gone-404", "head-405", "p1", "report.pdf", "forbidden"] * 4
+    check_all(
+        [f"{farm['up']}/{p}" for p in paths] + [f"{farm['everything']}/x{n}" for n in range(12)]
+    )
+    assert max(server.max_in_flight for server in farm["servers"]) <= 2
+    assert not any(server.unexpected for server in farm["servers"])
+
+
+@pytest.mark.parametrize(
+    ("result", "verdict"),
+    [
+        (FetchResult("u", "u", 200), Verdict.OK),
+        (FetchResult("u", "v", 200, redirects=(Redirect(301, "u", "v"),)), Verdict.REDIRECTED),
+        (FetchResult("u", "u", 404), Verdict.DEAD),
+        (FetchResult("u", "u", 401), Verdict.UNVERIFIABLE),
+        (
+            FetchResult(
+                "u", "u", error="connection error", detail="[SSL: CERTIFICATE_VERIFY_FAILED]"
+            ),
+            Verdict.UNVERIFIABLE,
+        ),
+        (
+            FetchResult("u", "u", error="connection error", detail="Name or service not known"),
+            Verdict.DEAD,
+        ),
+        (FetchResult("u", "u", error="timeout", detail="read"), Verdict.UNVERIFIABLE),
+        (FetchResult("u", "u", error="skipped", detail="excluded"), Verdict.SKIPPED),
+    ],
+)
+def test_classify(result: FetchResult, verdict: Verdict) -> None:
+    assert classify(result).verdict is verdict
+
+
+def test_accepted_codes_are_ok() -> None:
+    assert classify(FetchResult("u", "u", 403), frozenset({403})).verdict is Verdict.OK
