@@ -29,20 +29,24 @@ class Cache:
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     recovered: str = ""
     changed: bool = False
+    normalise: bool = True  # False: key by the exact URL (link checks: /a and /a/ may differ)
+
+    def key(self, url: str) -> str:
+        return normalise_url(url) if self.normalise else url
 
     def get(self, url: str, ttl: float, now: float | None = None) -> Mapping[str, Any] | None:
         """The value stored for ``url`` if it is younger than ``ttl`` seconds."""
-        entry = self.entries.get(normalise_url(url))
+        entry = self.entries.get(self.key(url))
         if not entry or (now or time.time()) - entry["stored"] > ttl:
             return None
         return entry["value"]
 
     def put(self, url: str, value: Mapping[str, Any], now: float | None = None) -> None:
-        self.entries[normalise_url(url)] = {"stored": now or time.time(), "value": dict(value)}
+        self.entries[self.key(url)] = {"stored": now or time.time(), "value": dict(value)}
         self.changed = True
 
 
-def read_cache(path: str | os.PathLike[str]) -> Cache:
+def read_cache(path: str | os.PathLike[str], normalise: bool = True) -> Cache:
     """Load the cache; a missing file is an empty cache, a corrupt one is renamed aside."""
     target = Path(path)
     try:
@@ -50,13 +54,17 @@ def read_cache(path: str | os.PathLike[str]) -> Cache:
         entries = data["entries"] if data.get("version") == VERSION else {}
         if not isinstance(entries, dict) or not all(_valid(e) for e in entries.values()):
             raise ValueError("unexpected structure")
-        return Cache(target, entries)
+        return Cache(target, entries, normalise=normalise)
     except FileNotFoundError:
-        return Cache(target)
+        return Cache(target, normalise=normalise)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         aside = target.with_name(target.name + ".corrupt")
         os.replace(target, aside)
-        return Cache(target, recovered=f"{target} was unreadable ({error}); moved to {aside}")
+        return Cache(
+            target,
+            recovered=f"{target} was unreadable ({error}); moved to {aside}",
+            normalise=normalise,
+        )
 
 
 def write_cache(cache: Cache) -> None:

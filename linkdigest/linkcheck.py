@@ -8,12 +8,16 @@ TLS problem, a timeout, a server error) is ``unverifiable``.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
-from linkdigest.http import Fetcher, FetchResult
+from linkdigest.cache import Cache
+from linkdigest.http import Fetcher, FetchResult, HttpSettings
 
 UNVERIFIABLE_STATUSES = frozenset({401, 403, 429, 999})
 GONE_STATUSES = frozenset({404, 410})
@@ -116,3 +120,121 @@ async def _confirm_host_answers(fetcher: Fetcher, check: LinkCheck) -> LinkCheck
         check.status,
         check.final_url,
     )
+
+
+FAILED = frozenset({Verdict.DEAD, Verdict.UNVERIFIABLE})
+REUSABLE = frozenset({Verdict.OK, Verdict.REDIRECTED})
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How a run treats the cache and failures (the ``[links]`` settings table)."""
+
+    ok_ttl: float = 86400.0  # seconds an ok or redirected result is reused
+    cool_down: float = 5.0  # seconds before failures are confirmed
+
+
+def render_confirm_settings(settings: HttpSettings) -> HttpSettings:
+    """The same settings with one request at a time per host, for confirmation."""
+    one = {name: replace(policy, concurrency=1) for name, policy in settings.hosts.items()}
+    return replace(settings, default_host=replace(settings.default_host, concurrency=1), hosts=one)
+
+
+async def check_many(
+    fetcher: Fetcher,
+    confirm: Fetcher,
+    urls: Iterable[str],
+    cache: Cache,
+    options: CheckOptions = CheckOptions(),
+    progress: Callable[[LinkCheck], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> dict[str, LinkCheck]:
+    """The verdict on every unique URL: each requested once, cached ok results reused,
+    every failure re-checked after a cool-down through ``confirm`` (one request at a time
+    per host) and only then recorded, with its history, in ``cache``."""
+    unique = list(dict.fromkeys(urls))
+    results = {url: cached for url in unique if (cached := _cached(cache, url, options))}
+    todo = [url for url in unique if url not in results]
+    first = await asyncio.gather(*(_checked(fetcher, url, progress) for url in todo))
+    failed = [check for check in first if check.verdict in FAILED]
+    if failed:
+        await sleep(_cool_down(failed, options, fetcher.settings))
+        confirmed = await asyncio.gather(
+            *(check_url(confirm, c.url, _accept(confirm, c.url)) for c in failed)
+        )
+        first = [c for c in first if c.verdict not in FAILED]
+        first += [
+            render_confirmed(before, after) for before, after in zip(failed, confirmed, strict=True)
+        ]
+    for check in first:
+        _remember(cache, check)
+        results[check.url] = check
+    return {url: results[url] for url in unique}
+
+
+def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
+    """The confirmation decides, except that dead needs both passes to agree."""
+    if after.verdict is Verdict.DEAD and before.verdict is not Verdict.DEAD:
+        return replace(
+            after, verdict=Verdict.UNVERIFIABLE, reason=f"{after.reason} (only on the second try)"
+        )
+    return after
+
+
+async def _checked(
+    fetcher: Fetcher, url: str, progress: Callable[[LinkCheck], None] | None
+) -> LinkCheck:
+    check = await check_url(fetcher, url, _accept(fetcher, url))
+    if progress:
+        progress(check)
+    return check
+
+
+def _accept(fetcher: Fetcher, url: str) -> frozenset[int]:
+    return frozenset(fetcher.settings.policy_for(urlsplit(url).hostname or "").accept)
+
+
+def _cool_down(failed: list[LinkCheck], options: CheckOptions, settings: HttpSettings) -> float:
+    asked = max((c.retry_after or 0.0 for c in failed), default=0.0)
+    return min(max(options.cool_down, asked), max(options.cool_down, settings.retry_after_cap))
+
+
+def _cached(cache: Cache, url: str, options: CheckOptions) -> LinkCheck | None:
+    value = cache.get(url, options.ok_ttl)
+    if not value or value.get("verdict") not in REUSABLE:
+        return None
+    return LinkCheck(
+        url,
+        Verdict(value["verdict"]),
+        value.get("reason", ""),
+        value.get("status"),
+        value.get("final_url", ""),
+        bool(value.get("permanent")),
+    )
+
+
+def _remember(cache: Cache, check: LinkCheck, now: float | None = None) -> None:
+    if check.verdict is Verdict.SKIPPED:
+        return
+    moment = now or time.time()
+    previous = cache.entries.get(cache.key(check.url), {}).get("value", {})
+    failing = check.verdict in FAILED
+    cache.put(
+        check.url,
+        {
+            "verdict": check.verdict.value,
+            "reason": check.reason,
+            "status": check.status,
+            "final_url": check.final_url,
+            "permanent": check.permanent,
+            "first_failure": (previous.get("first_failure") or moment) if failing else None,
+            "consecutive_failures": previous.get("consecutive_failures", 0) + 1 if failing else 0,
+        },
+        moment,
+    )
+
+
+def read_history(cache: Cache, url: str) -> tuple[float | None, int]:
+    """(first failure time, consecutive failed runs) recorded for ``url``."""
+    value = cache.entries.get(cache.key(url), {}).get("value", {})
+    return value.get("first_failure"), int(value.get("consecutive_failures", 0))

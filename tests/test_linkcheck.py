@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from linkdigest.cache import read_cache, write_cache
 from linkdigest.http import Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
-from linkdigest.linkcheck import LinkCheck, Verdict, check_url, classify
-from tests.servers import Reply, start_servers
+from linkdigest.linkcheck import (
+    CheckOptions,
+    LinkCheck,
+    Verdict,
+    check_many,
+    check_url,
+    classify,
+    read_history,
+    render_confirm_settings,
+    render_confirmed,
+)
+from tests.servers import LocalServer, Reply, start_servers
 
 SETTINGS = HttpSettings(
     site="Test",
@@ -177,3 +190,99 @@ def test_classify(result: FetchResult, verdict: Verdict) -> None:
 
 def test_accepted_codes_are_ok() -> None:
     assert classify(FetchResult("u", "u", 403), frozenset({403})).verdict is Verdict.OK
+
+
+def run_many(urls: list[str], cache, **kwargs) -> dict[str, LinkCheck]:
+    async def main() -> dict[str, LinkCheck]:
+        async with (
+            Fetcher(SETTINGS) as fetcher,
+            Fetcher(render_confirm_settings(SETTINGS)) as confirm,
+        ):
+            return await check_many(
+                fetcher, confirm, urls, cache, CheckOptions(ok_ttl=60, cool_down=0.2), **kwargs
+            )
+
+    return asyncio.run(main())
+
+
+@pytest.fixture
+def confirm_farm() -> Iterator[LocalServer]:
+    for (server,) in start_servers(["127.0.0.15"]):
+        server.routes.update(
+            {
+                "/": Reply(body=b"home"),
+                "/ok": Reply(body=b"ok"),
+                "/gone": Reply(404),
+                # Three failures outlast the first pass (1 try + 2 retries, HEAD then GET
+                # falls back only on the last), then the host recovers for the confirmation.
+                "/recovers": [
+                    Reply(503),
+                    Reply(503),
+                    Reply(503),
+                    Reply(503),
+                    Reply(503),
+                    Reply(503),
+                    Reply(body=b"fine"),
+                ],
+            }
+        )
+        server.routes.update({f"/slow{n}": Reply(500, delay=0.1) for n in range(3)})
+        yield server
+
+
+def test_each_url_once_and_failures_confirmed(confirm_farm: LocalServer, tmp_path) -> None:
+    server = confirm_farm
+    urls = [server.url("/ok"), server.url("/ok"), server.url("/gone"), server.url("/recovers")]
+    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
+    assert [r.verdict for r in results.values()] == [Verdict.OK, Verdict.DEAD, Verdict.OK]
+    assert [s.path for s in server.seen].count("/ok") == 1  # HEAD answered; asked once
+
+
+def test_confirmation_is_one_request_at_a_time_per_host(
+    confirm_farm: LocalServer, tmp_path
+) -> None:
+    server = confirm_farm
+    marks: list[float] = []
+
+    async def cool_down(seconds: float) -> None:
+        marks.append(time.monotonic())
+        await asyncio.sleep(seconds)
+
+    urls = [server.url(f"/slow{n}") for n in range(3)]
+    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False), sleep=cool_down)
+    assert all(r.verdict is Verdict.UNVERIFIABLE for r in results.values())
+    first_pass = sorted(span for span in server.spans if span[0] < marks[0])
+    confirmation = sorted(span for span in server.spans if span[0] > marks[0])
+    assert any(b[0] < a[1] for a, b in itertools.pairwise(first_pass))  # 2 at a time
+    assert len(confirmation) >= 3
+    assert all(b[0] >= a[1] for a, b in itertools.pairwise(confirmation))  # 1 at a time
+
+
+def test_cache_reuses_ok_and_keeps_failure_history(confirm_farm: LocalServer, tmp_path) -> None:
+    server = confirm_farm
+    path = tmp_path / "c.json"
+    urls = [server.url("/ok"), server.url("/gone")]
+    for _ in range(2):
+        cache = read_cache(path, normalise=False)
+        run_many(urls, cache)
+        write_cache(cache)
+    paths = [s.path for s in server.seen]
+    assert paths.count("/ok") == 1  # the second run reused the cached ok
+    assert paths.count("/gone") >= 4  # failures are re-requested every run
+    cache = read_cache(path, normalise=False)
+    first_failure, failures = read_history(cache, server.url("/gone"))
+    assert failures == 2 and first_failure is not None
+    assert cache.get(server.url("/gone"), 60)["verdict"] == "dead"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "verdict"),
+    [
+        (Verdict.DEAD, Verdict.DEAD, Verdict.DEAD),
+        (Verdict.UNVERIFIABLE, Verdict.DEAD, Verdict.UNVERIFIABLE),
+        (Verdict.DEAD, Verdict.OK, Verdict.OK),
+        (Verdict.DEAD, Verdict.UNVERIFIABLE, Verdict.UNVERIFIABLE),
+    ],
+)
+def test_dead_needs_both_passes(before: Verdict, after: Verdict, verdict: Verdict) -> None:
+    assert render_confirmed(LinkCheck("u", before), LinkCheck("u", after)).verdict is verdict
