@@ -13,7 +13,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links help
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -25,6 +25,7 @@ help:
 	@echo "make lint        ruff check and format check"
 	@echo "make bench       build-speed benchmark (prints figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
+	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
 # The environment is (re)built when missing or older than pyproject.toml.
@@ -69,3 +70,7 @@ bench: $(STAMP)
 # URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
 fetch: $(STAMP)
 	$(BIN)/python scripts/fetch.py $(URLS) $(if $(URLS_FILE),--file $(URLS_FILE)) $(FETCH_ARGS)
+
+# Every link in content/ and in the freshly built site; LINKS_ARGS="--format markdown" etc.
+links: html
+	$(BIN)/python scripts/links.py --output $(OUTPUTDIR) --site-url http://127.0.0.1:$(PORT) $(LINKS_ARGS)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from linkdigest.cache import Cache
+from linkdigest.errors import ContentError
 from linkdigest.http import Fetcher, FetchResult, HttpSettings
 
 UNVERIFIABLE_STATUSES = frozenset({401, 403, 429, 999})
@@ -132,6 +134,20 @@ class CheckOptions:
 
     ok_ttl: float = 86400.0  # seconds an ok or redirected result is reused
     cool_down: float = 5.0  # seconds before failures are confirmed
+
+
+def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> CheckOptions:
+    """Options from the parsed settings file's ``[links]`` table."""
+    table = dict(data.get("links", {}))
+    known = sorted(f.name for f in fields(CheckOptions))
+    for key, value in table.items():
+        if key not in known:
+            raise ContentError(
+                source, None, f"[links]: unknown setting {key!r}; known: {', '.join(known)}"
+            )
+        if not isinstance(value, int | float) or value < 0:
+            raise ContentError(source, None, f"[links] {key} must be a number >= 0")
+    return CheckOptions(**table)
 
 
 def render_confirm_settings(settings: HttpSettings) -> HttpSettings:

@@ -49,6 +49,15 @@ def resolve_reference(reference: Reference, source_path: str, content_root: str)
     return os.path.normpath(os.path.join(os.path.dirname(source_path), path))
 
 
+def find_missing_references(text: str, source_path: str, content_root: str) -> list[Reference]:
+    """The references whose file does not exist (reads the disk, never writes)."""
+    return [
+        ref
+        for ref in parse_references(text)
+        if not os.path.exists(resolve_reference(ref, source_path, content_root))
+    ]
+
+
 def check_references(text: str, source_path: str, content_root: str) -> list[Problem]:
     """A Problem for each reference whose file does not exist (reads the disk, never writes)."""
     return [
@@ -58,8 +67,7 @@ def check_references(text: str, source_path: str, content_root: str) -> list[Pro
             f"({resolve_reference(ref, source_path, content_root)}); fix the path or add "
             "the file",
         )
-        for ref in parse_references(text)
-        if not os.path.exists(resolve_reference(ref, source_path, content_root))
+        for ref in find_missing_references(text, source_path, content_root)
     ]
 
 

@@ -1,0 +1,109 @@
+"""Link check reports: each problem URL once, with every place it is written, by verdict."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from linkdigest.linkcheck import LinkCheck, Verdict
+from linkdigest.linksources import LinkRef
+
+ORDER = (Verdict.DEAD, Verdict.UNVERIFIABLE, Verdict.REDIRECTED, Verdict.SKIPPED)
+MAILTO = re.compile(r"^mailto:[^@\s/]+@[^@\s/]+\.[^@\s/]+(\?.*)?$", re.IGNORECASE)
+TEL = re.compile(r"^tel:\+?[0-9][0-9().\- ]{2,}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: LinkCheck
+    places: tuple[LinkRef, ...]
+
+
+def check_syntax_only(url: str) -> LinkCheck:
+    """``mailto:`` and ``tel:`` links are checked for syntax, never contacted."""
+    pattern = MAILTO if url.lower().startswith("mailto:") else TEL
+    if pattern.match(url):
+        return LinkCheck(url, Verdict.OK)
+    return LinkCheck(url, Verdict.DEAD, "malformed address")
+
+
+def render_place(place: LinkRef) -> str:
+    """``file:line``, or the built page alone when there is no source line."""
+    return f"{place.path}:{place.line}" if place.line else place.path
+
+
+def collect_findings(checks: Mapping[str, LinkCheck], refs: Iterable[LinkRef]) -> list[Finding]:
+    """Every non-ok URL once, with all its places, dead first, then by URL."""
+    places: dict[str, list[LinkRef]] = {}
+    for ref in refs:
+        places.setdefault(ref.url, []).append(ref)
+    findings = [
+        Finding(check, tuple(places.get(url, ())))
+        for url, check in checks.items()
+        if check.verdict is not Verdict.OK
+    ]
+    return sorted(findings, key=lambda f: (ORDER.index(f.check.verdict), f.check.url))
+
+
+def count_verdicts(checks: Mapping[str, LinkCheck]) -> dict[str, int]:
+    counts = {verdict.value: 0 for verdict in Verdict}
+    for check in checks.values():
+        counts[check.verdict.value] += 1
+    return counts
+
+
+def render_report_text(findings: list[Finding], counts: Mapping[str, int]) -> str:
+    lines = []
+    for verdict in ORDER:
+        group = [f for f in findings if f.check.verdict is verdict]
+        if group:
+            lines.append(f"{verdict.value.upper()} ({len(group)})")
+            for finding in group:
+                lines.append(f"  {finding.check.url}  [{finding.check.reason}]")
+                lines += [f"    {render_place(place)}" for place in finding.places]
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    return "\n".join([*lines, f"checked {sum(counts.values())} URLs: {summary}"]) + "\n"
+
+
+def render_report_markdown(findings: list[Finding], counts: Mapping[str, int]) -> str:
+    lines = ["# Link check", ""]
+    for verdict in ORDER:
+        group = [f for f in findings if f.check.verdict is verdict]
+        if group:
+            lines += [f"## {verdict.value.capitalize()} ({len(group)})", ""]
+            for finding in group:
+                where = ", ".join(f"`{render_place(p)}`" for p in finding.places)
+                lines.append(
+                    f"- <{finding.check.url}>: {finding.check.reason}"
+                    + (f" ({where})" if where else "")
+                )
+            lines.append("")
+    lines.append("Checked " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def render_report_json(findings: list[Finding], counts: Mapping[str, int]) -> str:
+    return (
+        json.dumps(
+            {
+                "counts": dict(counts),
+                "problems": [
+                    {
+                        "url": f.check.url,
+                        "verdict": f.check.verdict.value,
+                        "reason": f.check.reason,
+                        "status": f.check.status,
+                        "final_url": f.check.final_url,
+                        "permanent_redirect": f.check.permanent,
+                        "places": [{"path": p.path, "line": p.line} for p in f.places],
+                    }
+                    for f in findings
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )

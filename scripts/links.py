@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Check the links of the blog: dead, moved, unverifiable, with every file:line using them.
+
+  scripts/links.py                       every post and page under content/
+  scripts/links.py content/posts/x.md    only these files
+  scripts/links.py --drafts              only draft posts
+  scripts/links.py --output output       also internal links and #fragments of a built site
+  scripts/links.py --format json|markdown
+
+Only dead links fail: exit 2 when something is dead, 0 when nothing is, 1 on a usage or
+settings error. Each URL is requested once; failures are re-checked after a cool-down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from linkdigest.cache import Cache, read_cache, write_cache
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
+from linkdigest.digest import parse_front_matter
+from linkdigest.errors import DigestError
+from linkdigest.http import Fetcher, parse_http_settings
+from linkdigest.linkcheck import (
+    LinkCheck,
+    Verdict,
+    check_many,
+    parse_check_options,
+    render_confirm_settings,
+)
+from linkdigest.linkreport import (
+    check_syntax_only,
+    collect_findings,
+    count_verdicts,
+    render_report_json,
+    render_report_markdown,
+    render_report_text,
+)
+from linkdigest.linksources import LinkRef, read_content_links
+from linkdigest.references import find_missing_references
+from linkdigest.settings import DEFAULT_PATH, read_settings_file
+from linkdigest.sitecheck import check_internal_links
+from linkdigest.urls import is_http_url
+
+PROGRAM = "links"
+DEFAULT_CACHE = Path(".cache/linkdigest/links.json")
+RENDER = {
+    "text": render_report_text,
+    "markdown": render_report_markdown,
+    "json": render_report_json,
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, help="Markdown files (default: all)")
+    parser.add_argument("--content", type=Path, default=Path("content"))
+    parser.add_argument("--drafts", action="store_true", help="only posts with Status: draft")
+    parser.add_argument("--output", type=Path, help="a built site to check internal links in")
+    parser.add_argument("--site-url", default="", help="the built site's absolute URL")
+    parser.add_argument("--format", choices=sorted(RENDER), default="text")
+    parser.add_argument("--settings", default=str(DEFAULT_PATH))
+    parser.add_argument("--cache", default=str(DEFAULT_CACHE))
+    parser.add_argument("--no-cache", action="store_true")
+    return parser.parse_args(argv)
+
+
+def select_files(args: argparse.Namespace) -> list[Path]:
+    files = list(args.files) or sorted(args.content.rglob("*.md"))
+    if args.drafts:
+        files = [f for f in files if is_draft(f)]
+    return files
+
+
+def is_draft(path: Path) -> bool:
+    front = parse_front_matter(path.read_text(encoding="utf-8").splitlines())
+    return front.metadata.get("status", "").lower() == "draft"
+
+
+def local_checks(
+    files: list[Path], content: Path, refs: list[LinkRef], args: argparse.Namespace
+) -> tuple[dict[str, LinkCheck], list[LinkRef]]:
+    """Verdicts that need no network: intrasite references, mailto/tel, the built site."""
+    checks: dict[str, LinkCheck] = {}
+    extra: list[LinkRef] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for ref in find_missing_references(text, str(path), str(content)):
+            url = f"{{{ref.kind}}}{ref.path}"
+            checks[url] = LinkCheck(url, Verdict.DEAD, "file does not exist")
+            extra.append(LinkRef(url, str(path), ref.line))
+    for ref in refs:
+        if ref.url.lower().startswith(("mailto:", "tel:")):
+            checks[ref.url] = check_syntax_only(ref.url)
+    if args.output:
+        for broken in check_internal_links(args.output, args.site_url):
+            checks[broken.url] = LinkCheck(broken.url, Verdict.DEAD, broken.reason)
+            extra.append(LinkRef(broken.url, str(args.output / broken.page), 0))
+    return checks, extra
+
+
+async def external_checks(urls: list[str], args: argparse.Namespace) -> dict[str, LinkCheck]:
+    data = read_settings_file(args.settings)
+    http = parse_http_settings(data, args.settings)
+    cache = (
+        Cache(Path(args.cache), normalise=False)
+        if args.no_cache
+        else read_cache(args.cache, normalise=False)
+    )
+    if cache.recovered:
+        print(f"{PROGRAM}: {cache.recovered}", file=sys.stderr)
+    progress = Progress(PROGRAM, len(set(urls)))
+    async with Fetcher(http) as fetcher, Fetcher(render_confirm_settings(http)) as confirm:
+        options = parse_check_options(data, args.settings)
+        checks = await check_many(
+            fetcher, confirm, urls, cache, options, lambda check: progress.advance(check.url)
+        )
+    if not args.no_cache:
+        write_cache(cache)
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        files = select_files(args)
+        refs = read_content_links(files)
+        checks, extra = local_checks(files, args.content, refs, args)
+        urls = [ref.url for ref in refs if is_http_url(ref.url)]
+        checks.update(asyncio.run(external_checks(urls, args)) if urls else {})
+    except DigestError as error:
+        return report_error(PROGRAM, error)
+    except OSError as error:
+        print(f"{PROGRAM}: {error.filename}: {error.strerror}", file=sys.stderr)
+        return ERROR
+    findings = collect_findings(checks, [*refs, *extra])
+    sys.stdout.write(RENDER[args.format](findings, count_verdicts(checks)))
+    return PROBLEMS if any(c.verdict is Verdict.DEAD for c in checks.values()) else OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""`scripts/links.py` through main(argv): what is checked, the report, the exit codes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.links import main
+from tests.conftest import run_pelican
+from tests.servers import LocalServer, Reply, start_servers
+
+POST = """\
+Title: {title}
+Date: 2026-03-01
+Status: {status}
+
+Intro with [a fine page]({base}/ok) and [a gone page]({base}/gone).
+
+![A missing chart]({{static}}/images/missing.png)
+
+Write to <mailto:sam@example.org> or [me](mailto:not-an-address).
+
+[Forbidden to bots]({base}/forbidden)
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[LocalServer, Path, Path]]:
+    for (server,) in start_servers(["127.0.0.16"]):
+        server.routes.update(
+            {
+                "/": Reply(body=b"home"),
+                "/ok": Reply(body=b"ok"),
+                "/gone": Reply(404),
+                "/forbidden": Reply(403),
+            }
+        )
+        content = tmp_path / "content"
+        (content / "posts").mkdir(parents=True)
+        base = server.url("")
+        (content / "posts" / "one.md").write_text(
+            POST.format(title="One", status="published", base=base), encoding="utf-8"
+        )
+        (content / "posts" / "two.md").write_text(
+            f"Title: Two\nDate: 2026-03-02\n\nAgain [gone]({base}/gone).\n", encoding="utf-8"
+        )
+        (content / "posts" / "draft.md").write_text(
+            f"Title: Draft\nDate: 2026-03-03\nStatus: draft\n\nOnly [fine]({base}/ok).\n",
+            encoding="utf-8",
+        )
+        settings = tmp_path / "settings.toml"
+        settings.write_text(
+            "[http]\nretries = 0\n[hosts.default]\ndelay = 0.0\n[links]\ncool_down = 0.1\n",
+            encoding="utf-8",
+        )
+        yield server, content, settings
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_report_groups_problems_with_every_place(site, capsys) -> None:
+    server, content, settings = site
+    code, out, _ = run(
+        capsys,
+        "--content",
+        str(content),
+        "--settings",
+        str(settings),
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert code == 2
+    report = json.loads(out)
+    problems = {p["url"]: p for p in report["problems"]}
+    gone = problems[server.url("/gone")]
+    assert gone["verdict"] == "dead"
+    assert sorted((Path(p["path"]).name, p["line"]) for p in gone["places"]) == [
+        ("one.md", 5),
+        ("two.md", 4),
+    ]
+    assert problems["{static}/images/missing.png"]["verdict"] == "dead"
+    assert problems["mailto:not-an-address"]["verdict"] == "dead"
+    assert problems[server.url("/forbidden")]["verdict"] == "unverifiable"
+    assert server.url("/ok") not in problems and "mailto:sam@example.org" not in problems
+    assert [s.path for s in server.seen if s.method == "HEAD"].count("/gone") == 2  # + confirm
+    assert report["counts"]["dead"] == 3
+
+
+def test_text_and_markdown_reports(site, capsys) -> None:
+    _, content, settings = site
+    base = ["--content", str(content), "--settings", str(settings), "--no-cache"]
+    code, text, _ = run(capsys, *base)
+    assert code == 2 and "DEAD (3)" in text and "one.md:5" in text and "UNVERIFIABLE (1)" in text
+    _, markdown, _ = run(capsys, *base, "--format", "markdown")
+    assert markdown.startswith("# Link check") and "## Dead (3)" in markdown
+
+
+def test_drafts_only(site, capsys) -> None:
+    server, content, settings = site
+    code, out, _ = run(
+        capsys,
+        "--content",
+        str(content),
+        "--drafts",
+        "--settings",
+        str(settings),
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out)["problems"] == []
+    assert {s.path for s in server.seen} == {"/ok"}
+
+
+def test_internal_links_of_a_built_site(site, tmp_path, capsys) -> None:
+    _, content, settings = site
+    (content / "posts" / "three.md").write_text(
+        "Title: Three\nDate: 2026-03-04\n\nSee [nowhere](/no/such/page/) and [a](#nope).\n",
+        encoding="utf-8",
+    )
+    build = run_pelican(content, tmp_path)
+    code, out, _ = run(
+        capsys,
+        str(content / "posts" / "three.md"),
+        "--content",
+        str(content),
+        "--output",
+        str(build.output),
+        "--settings",
+        str(settings),
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    urls = {p["url"] for p in json.loads(out)["problems"]}
+    assert code == 2 and {"/no/such/page/", "#nope"} <= urls
+
+
+def test_settings_errors_exit_1(site, tmp_path, capsys) -> None:
+    _, content, _ = site
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[links]\ncool_down = -1\n", encoding="utf-8")
+    code, _, err = run(capsys, "--content", str(content), "--settings", str(bad), "--no-cache")
+    assert code == 1 and "cool_down must be a number >= 0" in err
