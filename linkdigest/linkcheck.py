@@ -134,18 +134,20 @@ class CheckOptions:
 
     ok_ttl: float = 86400.0  # seconds an ok or redirected result is reused
     cool_down: float = 5.0  # seconds before failures are confirmed
+    archive_api: str = "https://archive.org/wayback/available"  # availability API
 
 
 def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> CheckOptions:
     """Options from the parsed settings file's ``[links]`` table."""
     table = dict(data.get("links", {}))
-    known = sorted(f.name for f in fields(CheckOptions))
+    defaults = {f.name: f.default for f in fields(CheckOptions)}
     for key, value in table.items():
-        if key not in known:
-            raise ContentError(
-                source, None, f"[links]: unknown setting {key!r}; known: {', '.join(known)}"
-            )
-        if not isinstance(value, int | float) or value < 0:
+        if key not in defaults:
+            known = ", ".join(sorted(defaults))
+            raise ContentError(source, None, f"[links]: unknown setting {key!r}; known: {known}")
+        if isinstance(defaults[key], str) and not isinstance(value, str):
+            raise ContentError(source, None, f"[links] {key} must be a string")
+        if isinstance(defaults[key], float) and (not isinstance(value, int | float) or value < 0):
             raise ContentError(source, None, f"[links] {key} must be a number >= 0")
     return CheckOptions(**table)
 

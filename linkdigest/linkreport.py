@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from linkdigest.linkcheck import LinkCheck, Verdict
 from linkdigest.linksources import LinkRef
@@ -19,6 +19,37 @@ TEL = re.compile(r"^tel:\+?[0-9][0-9().\- ]{2,}$", re.IGNORECASE)
 class Finding:
     check: LinkCheck
     places: tuple[LinkRef, ...]
+    archives: Mapping[str, str] = field(default_factory=dict)  # path -> archived copy
+
+
+def add_archives(
+    findings: list[Finding], snapshots: Mapping[tuple[str, str], str], dates: Mapping[str, str]
+) -> list[Finding]:
+    """Each finding with the archived copy closest to the date of each post using it."""
+    return [
+        replace(
+            f,
+            archives={
+                p.path: snapshots[(f.check.url, dates.get(p.path, ""))]
+                for p in f.places
+                if (f.check.url, dates.get(p.path, "")) in snapshots
+            },
+        )
+        for f in findings
+    ]
+
+
+def render_fix_plan(findings: list[Finding]) -> dict[str, dict[int, dict[str, str]]]:
+    """{path: {line: {dead url: archived copy}}} for every dead link with a snapshot."""
+    plan: dict[str, dict[int, dict[str, str]]] = {}
+    for finding in findings:
+        for place in finding.places:
+            archived = finding.archives.get(place.path)
+            if finding.check.verdict is Verdict.DEAD and archived and place.line:
+                plan.setdefault(place.path, {}).setdefault(place.line, {})[finding.check.url] = (
+                    archived
+                )
+    return plan
 
 
 def check_syntax_only(url: str) -> LinkCheck:
@@ -27,6 +58,11 @@ def check_syntax_only(url: str) -> LinkCheck:
     if pattern.match(url):
         return LinkCheck(url, Verdict.OK)
     return LinkCheck(url, Verdict.DEAD, "malformed address")
+
+
+def _archived(finding: Finding, place: LinkRef) -> str:
+    archived = finding.archives.get(place.path)
+    return f"  archived copy: {archived}" if archived else ""
 
 
 def render_place(place: LinkRef) -> str:
@@ -62,7 +98,10 @@ def render_report_text(findings: list[Finding], counts: Mapping[str, int]) -> st
             lines.append(f"{verdict.value.upper()} ({len(group)})")
             for finding in group:
                 lines.append(f"  {finding.check.url}  [{finding.check.reason}]")
-                lines += [f"    {render_place(place)}" for place in finding.places]
+                lines += [
+                    f"    {render_place(place)}{_archived(finding, place)}"
+                    for place in finding.places
+                ]
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
     return "\n".join([*lines, f"checked {sum(counts.values())} URLs: {summary}"]) + "\n"
 
@@ -97,7 +136,10 @@ def render_report_json(findings: list[Finding], counts: Mapping[str, int]) -> st
                         "status": f.check.status,
                         "final_url": f.check.final_url,
                         "permanent_redirect": f.check.permanent,
-                        "places": [{"path": p.path, "line": p.line} for p in f.places],
+                        "places": [
+                            {"path": p.path, "line": p.line, "archived": f.archives.get(p.path, "")}
+                            for p in f.places
+                        ],
                     }
                     for f in findings
                 ],

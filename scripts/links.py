@@ -6,6 +6,8 @@
   scripts/links.py --drafts              only draft posts
   scripts/links.py --output output       also internal links and #fragments of a built site
   scripts/links.py --format json|markdown
+  scripts/links.py --fix                 rewrite dead links to their archived copies
+                                         (a .bak copy is kept; the diff goes to stderr)
 
 Only dead links fail: exit 2 when something is dead, 0 when nothing is, 1 on a usage or
 settings error. Each URL is requested once; failures are re-checked after a cool-down.
@@ -15,13 +17,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
+import shutil
 import sys
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
+from linkdigest.archive import fetch_snapshots, render_fixed_text
 from linkdigest.cache import Cache, read_cache, write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import DigestError
+from linkdigest.files import write_text_atomic
 from linkdigest.http import Fetcher, parse_http_settings
 from linkdigest.linkcheck import (
     LinkCheck,
@@ -31,9 +39,12 @@ from linkdigest.linkcheck import (
     render_confirm_settings,
 )
 from linkdigest.linkreport import (
+    Finding,
+    add_archives,
     check_syntax_only,
     collect_findings,
     count_verdicts,
+    render_fix_plan,
     render_report_json,
     render_report_markdown,
     render_report_text,
@@ -64,6 +75,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settings", default=str(DEFAULT_PATH))
     parser.add_argument("--cache", default=str(DEFAULT_CACHE))
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="rewrite dead links in the Markdown to their archived copies",
+    )
     return parser.parse_args(argv)
 
 
@@ -101,6 +117,52 @@ def local_checks(
     return checks, extra
 
 
+def read_post_dates(paths: Iterable[str]) -> dict[str, str]:
+    """The ``Date`` of each Markdown post, for the archived copy closest to it."""
+    dates = {}
+    for path in set(paths):
+        if path.endswith(".md") and Path(path).is_file():
+            front = parse_front_matter(Path(path).read_text(encoding="utf-8").splitlines())
+            dates[path] = front.metadata.get("date", "")
+    return dates
+
+
+async def find_archives(findings: list[Finding], args: argparse.Namespace) -> list[Finding]:
+    dead = [f for f in findings if f.check.verdict is Verdict.DEAD and is_http_url(f.check.url)]
+    dates = read_post_dates(p.path for f in dead for p in f.places)
+    wanted = [(f.check.url, dates[p.path]) for f in dead for p in f.places if p.path in dates]
+    if not wanted:
+        return findings
+    data = read_settings_file(args.settings)
+    http, options = parse_http_settings(data, args.settings), parse_check_options(data)
+    async with Fetcher(http) as fetcher:
+        found = await fetch_snapshots(fetcher, options.archive_api, wanted)
+    return add_archives(findings, {pair: snap.url for pair, snap in found.items()}, dates)
+
+
+def apply_fixes(findings: list[Finding]) -> int:
+    """Rewrite dead links to archived copies, keeping a backup; print the diff on stderr."""
+    changed = 0
+    for path, lines in render_fix_plan(findings).items():
+        target = Path(path)
+        with target.open(encoding="utf-8", newline="") as stream:
+            before = stream.read()
+        after = render_fixed_text(before, lines)
+        if after == before:
+            continue
+        shutil.copy2(
+            target, target.with_name(f"{target.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+        )
+        write_text_atomic(target, after)
+        sys.stderr.writelines(
+            difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
+            )
+        )
+        changed += 1
+    return changed
+
+
 async def external_checks(urls: list[str], args: argparse.Namespace) -> dict[str, LinkCheck]:
     data = read_settings_file(args.settings)
     http = parse_http_settings(data, args.settings)
@@ -136,6 +198,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROGRAM}: {error.filename}: {error.strerror}", file=sys.stderr)
         return ERROR
     findings = collect_findings(checks, [*refs, *extra])
+    try:
+        findings = asyncio.run(find_archives(findings, args))
+        if args.fix:
+            fixed = apply_fixes(findings)
+            print(
+                f"{PROGRAM}: rewrote dead links to archived copies in {fixed} files",
+                file=sys.stderr,
+            )
+    except DigestError as error:
+        return report_error(PROGRAM, error)
     sys.stdout.write(RENDER[args.format](findings, count_verdicts(checks)))
     return PROBLEMS if any(c.verdict is Verdict.DEAD for c in checks.values()) else OK
 

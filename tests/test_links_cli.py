@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from scripts.links import main
 from tests.conftest import run_pelican
-from tests.servers import LocalServer, Reply, start_servers
+from tests.servers import LocalServer, Reply, Seen, start_servers
 
 POST = """\
 Title: {title}
@@ -27,9 +28,32 @@ Write to <mailto:sam@example.org> or [me](mailto:not-an-address).
 """
 
 
+def availability(seen: Seen) -> Reply:
+    """A stand-in for the availability API: /gone was archived the day of each post."""
+    query = parse_qs(urlsplit(seen.path).query)
+    url, stamp = query["url"][0], query.get("timestamp", [""])[0]
+    closest = (
+        {
+            "available": True,
+            "status": "200",
+            "timestamp": f"{stamp}120000",
+            "url": f"http://web.archive.org/web/{stamp}120000/{url}",
+        }
+        if url.endswith("/gone")
+        else None
+    )
+    snapshots = {"closest": closest} if closest else {}
+    return Reply(
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"url": url, "archived_snapshots": snapshots}).encode(),
+    )
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[LocalServer, Path, Path]]:
-    for (server,) in start_servers(["127.0.0.16"]):
+    for server, archive in start_servers(["127.0.0.16", "127.0.0.17"]):
+        archive.routes["/wayback/available"] = availability
+        archive.default = availability
         server.routes.update(
             {
                 "/": Reply(body=b"home"),
@@ -52,8 +76,10 @@ def site(tmp_path: Path) -> Iterator[tuple[LocalServer, Path, Path]]:
             encoding="utf-8",
         )
         settings = tmp_path / "settings.toml"
+        api = archive.url("/wayback/available")
         settings.write_text(
-            "[http]\nretries = 0\n[hosts.default]\ndelay = 0.0\n[links]\ncool_down = 0.1\n",
+            "[http]\nretries = 0\n[hosts.default]\ndelay = 0.0\n[links]\ncool_down = 0.1\n"
+            f'archive_api = "{api}"\n',
             encoding="utf-8",
         )
         yield server, content, settings
@@ -99,6 +125,7 @@ def test_text_and_markdown_reports(site, capsys) -> None:
     base = ["--content", str(content), "--settings", str(settings), "--no-cache"]
     code, text, _ = run(capsys, *base)
     assert code == 2 and "DEAD (3)" in text and "one.md:5" in text and "UNVERIFIABLE (1)" in text
+    assert "one.md:5  archived copy: https://web.archive.org/web/20260301120000/" in text
     _, markdown, _ = run(capsys, *base, "--format", "markdown")
     assert markdown.startswith("# Link check") and "## Dead (3)" in markdown
 
@@ -150,3 +177,47 @@ def test_settings_errors_exit_1(site, tmp_path, capsys) -> None:
     bad.write_text("[links]\ncool_down = -1\n", encoding="utf-8")
     code, _, err = run(capsys, "--content", str(content), "--settings", str(bad), "--no-cache")
     assert code == 1 and "cool_down must be a number >= 0" in err
+
+
+def test_dead_links_get_the_archived_copy_nearest_their_post(site, capsys) -> None:
+    server, content, settings = site
+    code, out, _ = run(
+        capsys,
+        "--content",
+        str(content),
+        "--settings",
+        str(settings),
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert code == 2
+    gone = {p["url"]: p for p in json.loads(out)["problems"]}[server.url("/gone")]
+    archived = {Path(p["path"]).name: p["archived"] for p in gone["places"]}
+    assert archived == {
+        "one.md": f"https://web.archive.org/web/20260301120000/{server.url('/gone')}",
+        "two.md": f"https://web.archive.org/web/20260302120000/{server.url('/gone')}",
+    }
+
+
+def test_fix_rewrites_only_dead_link_destinations(site, capsys) -> None:
+    server, content, settings = site
+    one = content / "posts" / "one.md"
+    one.write_text(
+        one.read_text(encoding="utf-8") + f"\nThe old address was {server.url('/gone')}"
+        " (mentioned, not linked).\n",
+        encoding="utf-8",
+    )
+    before = one.read_text(encoding="utf-8")
+    code, _, err = run(
+        capsys, "--content", str(content), "--settings", str(settings), "--no-cache", "--fix"
+    )
+    after = one.read_text(encoding="utf-8")
+    archived = f"https://web.archive.org/web/20260301120000/{server.url('/gone')}"
+    assert f"[a gone page]({archived})" in after
+    assert f"The old address was {server.url('/gone')} (mentioned" in after
+    assert after.replace(archived, server.url("/gone")) == before
+    (backup,) = (content / "posts").glob("one.md.*.bak")
+    assert backup.read_text(encoding="utf-8") == before
+    assert f"+Intro with [a fine page]({server.url('/ok')}) and [a gone page]({archived})" in err
+    assert code == 2  # the report is of the run that found them dead

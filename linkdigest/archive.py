@@ -1,0 +1,82 @@
+"""Archived copies of dead links: the Internet Archive's availability API, and the rewrite.
+
+For a dead link, the snapshot closest to the date of the post that links to it is what the
+author meant to link. ``render_fixed_text`` swaps the link destination on the recorded
+lines only, so prose that merely mentions a URL is never changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from linkdigest.http import Fetcher
+
+DEFAULT_ENDPOINT = "https://archive.org/wayback/available"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    url: str
+    timestamp: str
+
+
+def render_availability_url(endpoint: str, url: str, date: str) -> str:
+    """The availability query for ``url`` near ``date`` (``YYYY-MM-DD`` or ``YYYYMMDD``)."""
+    stamp = re.sub(r"\D", "", date)[:8]
+    query = {"url": url, **({"timestamp": stamp} if stamp else {})}
+    return f"{endpoint}?{urlencode(query)}"
+
+
+def parse_availability(body: bytes) -> Snapshot | None:
+    """The closest available snapshot in an availability answer, or None."""
+    try:
+        closest = json.loads(body)["archived_snapshots"]["closest"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(closest, dict) or not closest.get("available") or not closest.get("url"):
+        return None
+    url = str(closest["url"])
+    if url.startswith("http://web.archive.org/"):
+        url = "https://" + url.removeprefix("http://")
+    return Snapshot(url, str(closest.get("timestamp", "")))
+
+
+async def fetch_snapshot(fetcher: Fetcher, endpoint: str, url: str, date: str) -> Snapshot | None:
+    result = await fetcher.fetch(render_availability_url(endpoint, url, date))
+    if result.error or result.status != 200:
+        return None
+    return parse_availability(result.body)
+
+
+async def fetch_snapshots(
+    fetcher: Fetcher, endpoint: str, wanted: list[tuple[str, str]]
+) -> dict[tuple[str, str], Snapshot]:
+    """The closest snapshot for each (url, date) pair that has one."""
+    unique = list(dict.fromkeys(wanted))
+    found = await asyncio.gather(*(fetch_snapshot(fetcher, endpoint, u, d) for u, d in unique))
+    return {pair: snapshot for pair, snapshot in zip(unique, found, strict=True) if snapshot}
+
+
+def render_fixed_text(text: str, fixes: Mapping[int, Mapping[str, str]]) -> str:
+    """``text`` with, on each 1-based line in ``fixes``, every link destination equal to an
+    old URL replaced by its new one. Everything else stays byte for byte."""
+    lines = text.splitlines(keepends=True)
+    for number, swaps in fixes.items():
+        if 1 <= number <= len(lines):
+            for old, new in swaps.items():
+                lines[number - 1] = _destination(old).sub(
+                    new.replace("\\", "\\\\"), lines[number - 1]
+                )
+    return "".join(lines)
+
+
+def _destination(url: str) -> re.Pattern[str]:
+    # Only as a link destination: after "](", "<", '="', "='" or "]: " (a reference
+    # definition); before ")", ">", a quote, a space (a link title) or the line's end.
+    before = r"""(?:(?<=\]\()|(?<=<)|(?<==")|(?<==')|(?<=\]:\s))"""
+    return re.compile(rf"""{before}{re.escape(url)}(?=[)>"'\s]|$)""")
