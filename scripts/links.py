@@ -4,6 +4,7 @@
   scripts/links.py                       every post and page under content/
   scripts/links.py content/posts/x.md    only these files
   scripts/links.py --drafts              only draft posts
+  scripts/links.py --since main          only links on lines added since a git revision
   scripts/links.py --output output       also internal links and #fragments of a built site
   scripts/links.py --format json|markdown
   scripts/links.py --fix                 rewrite dead links to their archived copies
@@ -30,6 +31,7 @@ from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import DigestError
 from linkdigest.files import write_text_atomic
+from linkdigest.gitdiff import read_added_lines
 from linkdigest.http import Fetcher, parse_http_settings
 from linkdigest.linkcheck import (
     LinkCheck,
@@ -69,6 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("files", nargs="*", type=Path, help="Markdown files (default: all)")
     parser.add_argument("--content", type=Path, default=Path("content"))
     parser.add_argument("--drafts", action="store_true", help="only posts with Status: draft")
+    parser.add_argument("--since", metavar="REV", help="only links added since this revision")
     parser.add_argument("--output", type=Path, help="a built site to check internal links in")
     parser.add_argument("--site-url", default="", help="the built site's absolute URL")
     parser.add_argument("--format", choices=sorted(RENDER), default="text")
@@ -88,6 +91,16 @@ def select_files(args: argparse.Namespace) -> list[Path]:
     if args.drafts:
         files = [f for f in files if is_draft(f)]
     return files
+
+
+def keep_added(refs: list[LinkRef], added: dict[str, set[int] | None]) -> list[LinkRef]:
+    """The links on lines added since the revision (every line of an untracked file)."""
+    kept = []
+    for ref in refs:
+        key = str(Path(ref.path).resolve())
+        if key in added and (added[key] is None or ref.line in added[key]):
+            kept.append(ref)
+    return kept
 
 
 def is_draft(path: Path) -> bool:
@@ -189,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         files = select_files(args)
         refs = read_content_links(files)
+        if args.since:
+            refs = keep_added(refs, read_added_lines(args.since, args.content))
+            files = sorted({Path(ref.path) for ref in refs})
         checks, extra = local_checks(files, args.content, refs, args)
         urls = [ref.url for ref in refs if is_http_url(ref.url)]
         checks.update(asyncio.run(external_checks(urls, args)) if urls else {})
