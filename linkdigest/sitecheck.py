@@ -94,6 +94,20 @@ def check_internal_links(output: Path, site_url: str = "") -> list[BrokenLink]:
     return broken
 
 
+def read_external_links(output: Path, site_url: str = "") -> list[tuple[str, str]]:
+    """(page, URL) for every external http(s) URL on every HTML page of ``output``."""
+    found = []
+    for page_file in iter_html_pages(output):
+        page = page_file.relative_to(output).as_posix()
+        for url in parse_page_urls(page_file.read_text(encoding="utf-8")):
+            if (
+                url.startswith(("http://", "https://"))
+                and resolve_internal(url, page, site_url) is None
+            ):
+                found.append((page, url))
+    return found
+
+
 def _check_one(
     output: Path, page: str, url: str, site_url: str, ids: dict[Path, set[str]]
 ) -> list[BrokenLink]:

@@ -54,7 +54,7 @@ from linkdigest.linkreport import (
 from linkdigest.linksources import LinkRef, read_content_links
 from linkdigest.references import find_missing_references
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
-from linkdigest.sitecheck import check_internal_links
+from linkdigest.sitecheck import check_internal_links, read_external_links
 from linkdigest.urls import is_http_url
 
 PROGRAM = "links"
@@ -127,6 +127,14 @@ def local_checks(
         for broken in check_internal_links(args.output, args.site_url):
             checks[broken.url] = LinkCheck(broken.url, Verdict.DEAD, broken.reason)
             extra.append(LinkRef(broken.url, str(args.output / broken.page), 0))
+        written = {ref.url for ref in refs}
+        # Links only the theme or the build adds (its own links, embeds) are checked too;
+        # a link written in Markdown is reported at its file:line, not at every page.
+        extra += [
+            LinkRef(url, str(args.output / page), 0)
+            for page, url in read_external_links(args.output, args.site_url)
+            if url not in written
+        ]
     return checks, extra
 
 
@@ -206,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             refs = keep_added(refs, read_added_lines(args.since, args.content))
             files = sorted({Path(ref.path) for ref in refs})
         checks, extra = local_checks(files, args.content, refs, args)
-        urls = [ref.url for ref in refs if is_http_url(ref.url)]
+        urls = [ref.url for ref in [*refs, *extra] if is_http_url(ref.url)]
         checks.update(asyncio.run(external_checks(urls, args)) if urls else {})
     except DigestError as error:
         return report_error(PROGRAM, error)

@@ -161,6 +161,8 @@ def test_internal_links_of_a_built_site(site, tmp_path, capsys) -> None:
         str(content),
         "--output",
         str(build.output),
+        "--site-url",
+        "http://127.0.0.1:8000",
         "--settings",
         str(settings),
         "--no-cache",
@@ -221,3 +223,31 @@ def test_fix_rewrites_only_dead_link_destinations(site, capsys) -> None:
     assert backup.read_text(encoding="utf-8") == before
     assert f"+Intro with [a fine page]({server.url('/ok')}) and [a gone page]({archived})" in err
     assert code == 2  # the report is of the run that found them dead
+
+
+def test_links_only_in_the_built_html_are_checked(site, tmp_path, capsys) -> None:
+    server, content, settings = site
+    output = tmp_path / "built"
+    (output / "about").mkdir(parents=True)
+    (output / "about" / "index.html").write_text(
+        f'<a href="{server.url("/gone")}">theme link</a><img src="{server.url("/ok")}" alt="">'
+        f'<a href="{server.url("/ok")}">again</a>',
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        capsys,
+        "--content",
+        str(content),
+        "--drafts",
+        "--output",
+        str(output),
+        "--settings",
+        str(settings),
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    (gone,) = json.loads(out)["problems"]
+    assert code == 2 and gone["url"] == server.url("/gone")
+    assert gone["places"][0]["path"].endswith("about/index.html")
+    assert [s.path for s in server.seen if s.method == "HEAD"].count("/ok") == 1
