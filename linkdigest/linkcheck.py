@@ -97,31 +97,51 @@ def render_host_root(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
 
 
-async def check_url(fetcher: Fetcher, url: str, accept: frozenset[int] = frozenset()) -> LinkCheck:
-    """HEAD first; GET (reading only a little) when HEAD fails or is refused; a 404 or 410
-    counts as dead only when the host's front page answers."""
-    result = await fetcher.fetch(url, method="HEAD")
-    if result.error not in ("", "skipped") or (result.status or 0) in HEAD_UNRELIABLE:
+class FrontPages:
+    """Whether each host's front page answers: asked once per run and host, however many
+    of the host's links turn out to be 404s."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self.fetcher = fetcher
+        self.asked: dict[str, asyncio.Future[bool]] = {}
+
+    async def answers(self, url: str) -> bool:
+        root = render_host_root(url)
+        if root not in self.asked:
+            self.asked[root] = asyncio.ensure_future(self._ask(root))
+        return await self.asked[root]
+
+    async def _ask(self, root: str) -> bool:
+        result = await self.fetcher.fetch(root, method="GET", max_bytes=PEEK_BYTES)
+        return not result.error and result.status is not None and result.status < 400
+
+
+async def check_url(
+    fetcher: Fetcher,
+    url: str,
+    accept: frozenset[int] = frozenset(),
+    front_pages: FrontPages | None = None,
+    head_first: bool = True,
+) -> LinkCheck:
+    """HEAD first (unless ``head_first`` is off); GET, reading only a little, when HEAD fails
+    or is refused; a 404 or 410 counts as dead only when the host's front page answers."""
+    result = await fetcher.fetch(url, method="HEAD") if head_first else None
+    if (
+        result is None
+        or result.error not in ("", "skipped")
+        or ((result.status or 0) in HEAD_UNRELIABLE)
+    ):
         result = await fetcher.fetch(url, method="GET", max_bytes=PEEK_BYTES)
     check = classify(result, accept)
     if check.verdict is Verdict.DEAD and check.status in GONE_STATUSES:
-        return await _confirm_host_answers(fetcher, check)
+        front = front_pages or FrontPages(fetcher)
+        if not await front.answers(check.final_url or check.url):
+            return replace(
+                check,
+                verdict=Verdict.UNVERIFIABLE,
+                reason=f"{check.reason}, but the host's front page does not answer either",
+            )
     return check
-
-
-async def _confirm_host_answers(fetcher: Fetcher, check: LinkCheck) -> LinkCheck:
-    root = await fetcher.fetch(
-        render_host_root(check.final_url or check.url), method="GET", max_bytes=PEEK_BYTES
-    )
-    if not root.error and root.status is not None and root.status < 400:
-        return check
-    return LinkCheck(
-        check.url,
-        Verdict.UNVERIFIABLE,
-        f"{check.reason}, but the host's front page does not answer either",
-        check.status,
-        check.final_url,
-    )
 
 
 FAILED = frozenset({Verdict.DEAD, Verdict.UNVERIFIABLE})
@@ -173,12 +193,18 @@ async def check_many(
     unique = list(dict.fromkeys(urls))
     results = {url: cached for url in unique if (cached := _cached(cache, url, options))}
     todo = [url for url in unique if url not in results]
-    first = await asyncio.gather(*(_checked(fetcher, url, progress) for url in todo))
+    front = FrontPages(fetcher)
+    first = await asyncio.gather(*(_checked(fetcher, url, front, progress) for url in todo))
     failed = [check for check in first if check.verdict in FAILED]
     if failed:
         await sleep(_cool_down(failed, options, fetcher.settings))
+        again = FrontPages(confirm)
+        # A failure is never a HEAD-only answer worth repeating: confirm with GET directly.
         confirmed = await asyncio.gather(
-            *(check_url(confirm, c.url, _accept(confirm, c.url)) for c in failed)
+            *(
+                check_url(confirm, c.url, _accept(confirm, c.url), again, head_first=False)
+                for c in failed
+            )
         )
         first = [c for c in first if c.verdict not in FAILED]
         first += [
@@ -200,9 +226,12 @@ def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
 
 
 async def _checked(
-    fetcher: Fetcher, url: str, progress: Callable[[LinkCheck], None] | None
+    fetcher: Fetcher,
+    url: str,
+    front: FrontPages,
+    progress: Callable[[LinkCheck], None] | None,
 ) -> LinkCheck:
-    check = await check_url(fetcher, url, _accept(fetcher, url))
+    check = await check_url(fetcher, url, _accept(fetcher, url), front)
     if progress:
         progress(check)
     return check

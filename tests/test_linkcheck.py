@@ -286,3 +286,13 @@ def test_cache_reuses_ok_and_keeps_failure_history(confirm_farm: LocalServer, tm
 )
 def test_dead_needs_both_passes(before: Verdict, after: Verdict, verdict: Verdict) -> None:
     assert render_confirmed(LinkCheck("u", before), LinkCheck("u", after)).verdict is verdict
+
+
+def test_front_page_is_asked_once_per_pass(confirm_farm: LocalServer, tmp_path) -> None:
+    server = confirm_farm
+    for n in range(4):
+        server.routes[f"/gone{n}"] = Reply(404)
+    urls = [server.url(f"/gone{n}") for n in range(4)]
+    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
+    assert all(r.verdict is Verdict.DEAD for r in results.values())
+    assert [s.path for s in server.seen].count("/") == 2  # first pass, confirmation
