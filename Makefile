@@ -23,7 +23,7 @@ help:
 	@echo "make regenerate  rebuild on every change (no server)"
 	@echo "make publish     production build: publishconf.py, --fatal warnings"
 	@echo "make lint        ruff check and format check"
-	@echo "make bench       build-speed benchmark (prints figures)"
+	@echo "make bench       benchmarks: build speed, fetch speed, link checking (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
@@ -66,6 +66,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/fetch_speed.py
+	$(BIN)/python benchmarks/link_check.py
 
 # URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
 fetch: $(STAMP)
