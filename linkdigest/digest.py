@@ -135,15 +135,24 @@ def parse_digest(text: str) -> Digest:
     return builder.finish(front)
 
 
-def _iter_blocks(lines: list[str], start: int) -> Iterator[tuple[int, int, str, str]]:
-    """Yield (line number, heading level or 0, heading text, raw line) outside code fences."""
+def iter_lines_with_code(lines: list[str], start: int) -> Iterator[tuple[int, str, bool]]:
+    """Yield (index, line, is_code) from ``start``: is_code for a code fence's own lines and
+    everything between them, where headings, links and URLs are only text."""
     fence = ""
     for index in range(start, len(lines)):
         line = lines[index]
         fence_match = FENCE.match(line)
         if fence_match and (not fence or fence_match["fence"].startswith(fence)):
             fence = "" if fence else fence_match["fence"][0] * 3
-        heading = None if fence else HEADING.match(line)
+            yield index, line, True
+        else:
+            yield index, line, bool(fence)
+
+
+def _iter_blocks(lines: list[str], start: int) -> Iterator[tuple[int, int, str, str]]:
+    """Yield (line number, heading level or 0, heading text, raw line) outside code fences."""
+    for index, line, is_code in iter_lines_with_code(lines, start):
+        heading = None if is_code else HEADING.match(line)
         if heading:
             yield index + 1, len(heading["level"]), (heading["text"] or "").strip(), line
         else:

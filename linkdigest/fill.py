@@ -11,7 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from linkdigest.digest import FENCE, HEADING, QUOTE, parse_front_matter, parse_link_heading
+from linkdigest.digest import (
+    HEADING,
+    QUOTE,
+    iter_lines_with_code,
+    parse_front_matter,
+    parse_link_heading,
+)
 from linkdigest.render import escape_markdown_text, render_destination
 from linkdigest.urls import is_http_url
 
@@ -40,17 +46,13 @@ class Filled:
 def parse_fill_targets(text: str) -> list[FillTarget]:
     """Every place in ``text`` that fill mode would complete, in file order."""
     lines = text.splitlines()
-    targets: list[FillTarget] = []
-    fence = ""
-    for index in range(parse_front_matter(lines).body_start, len(lines)):
-        fence_match = FENCE.match(lines[index])
-        if fence_match and (not fence or fence_match["fence"].startswith(fence)):
-            fence = "" if fence else fence_match["fence"][0] * 3
-            continue
-        target = None if fence else _target_at(lines, index)
-        if target:
-            targets.append(target)
-    return targets
+    start = parse_front_matter(lines).body_start
+    targets = (
+        _target_at(lines, index)
+        for index, _, is_code in iter_lines_with_code(lines, start)
+        if not is_code
+    )
+    return [target for target in targets if target]
 
 
 def _target_at(lines: list[str], index: int) -> FillTarget | None:

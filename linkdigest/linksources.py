@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from linkdigest.digest import FENCE, parse_front_matter
+from linkdigest.digest import iter_lines_with_code, parse_front_matter
 
 INLINE_START = re.compile(r"\]\(\s*")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
@@ -36,15 +36,10 @@ def parse_markdown_links(text: str, path: str = "") -> list[LinkRef]:
     """Every link in a Markdown post (front matter skipped), in file order."""
     lines = text.splitlines()
     refs: list[LinkRef] = []
-    fence = ""
-    for index in range(parse_front_matter(lines).body_start, len(lines)):
-        fence_match = FENCE.match(lines[index])
-        if fence_match and (not fence or fence_match["fence"].startswith(fence)):
-            fence = "" if fence else fence_match["fence"][0] * 3
-            continue
-        if not fence:
-            line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), lines[index])
-            refs.extend(LinkRef(url, path, index + 1) for url in parse_line_links(line))
+    for index, line, is_code in iter_lines_with_code(lines, parse_front_matter(lines).body_start):
+        if not is_code:
+            visible = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+            refs.extend(LinkRef(url, path, index + 1) for url in parse_line_links(visible))
     return refs
 
 
