@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from linkdigest.cache import Cache
-from linkdigest.errors import ContentError
 from linkdigest.extract import parse_oembed, parse_page
 from linkdigest.http import Fetcher, FetchResult
+from linkdigest.settings import parse_table
 from linkdigest.urls import normalise_url, parse_vimeo_id, parse_youtube_id
 
 DAY = 86400.0
@@ -63,14 +63,7 @@ class LinkInfo:
 
 def parse_fetch_options(data: Mapping[str, Any], source: str = "<settings>") -> FetchOptions:
     """Options from the parsed settings file's ``[fetch]`` table."""
-    table = dict(data.get("fetch", {}))
-    known = sorted(f.name for f in fields(FetchOptions))
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise ContentError(
-            source, None, f"[fetch]: unknown setting {unknown[0]!r}; known: {', '.join(known)}"
-        )
-    return FetchOptions(**table)
+    return FetchOptions(**parse_table(data.get("fetch", {}), FetchOptions, source, "fetch"))
 
 
 def render_oembed_url(url: str, options: FetchOptions) -> str | None:

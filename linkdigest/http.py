@@ -25,7 +25,7 @@ import httpx
 
 from linkdigest import __version__
 from linkdigest.errors import ContentError
-from linkdigest.settings import read_settings_file
+from linkdigest.settings import parse_table, read_settings_file
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -113,7 +113,9 @@ def read_http_settings(path: str | Path) -> HttpSettings:
 
 def parse_http_settings(data: Mapping[str, Any], source: str = "<settings>") -> HttpSettings:
     """Settings from parsed TOML; unknown keys and wrong types are errors, not surprises."""
-    http = _known(dict(data.get("http", {})), HttpSettings, source, "http")
+    http = parse_table(
+        data.get("http", {}), HttpSettings, source, "http", ignore=("default_host", "hosts")
+    )
     hosts = dict(data.get("hosts", {}))
     default = _host_policy(hosts.pop("default", {}), HostPolicy(), source, "default")
     policies = {
@@ -123,32 +125,13 @@ def parse_http_settings(data: Mapping[str, Any], source: str = "<settings>") -> 
 
 
 def _host_policy(table: Mapping[str, Any], base: HostPolicy, source: str, name: str) -> HostPolicy:
-    values = _known(dict(table), HostPolicy, source, f"hosts.{name}")
+    values = parse_table(table, HostPolicy, source, f"hosts.{name}")
     if "accept" in values:
         values["accept"] = tuple(int(code) for code in values["accept"])
     policy = replace(base, **values)
     if policy.concurrency < 1 or policy.delay < 0:
         raise ContentError(source, None, f"[hosts.{name}]: concurrency must be >= 1 and delay >= 0")
     return policy
-
-
-def _known(values: dict[str, Any], kind: type, source: str, table: str) -> dict[str, Any]:
-    fields = {
-        name: spec
-        for name, spec in kind.__dataclass_fields__.items()
-        if name not in ("default_host", "hosts")
-    }
-    for key, value in values.items():
-        if key not in fields:
-            raise ContentError(
-                source,
-                None,
-                f"[{table}]: unknown setting {key!r}; known: {', '.join(sorted(fields))}",
-            )
-        expected = type(fields[key].default) if fields[key].default is not None else object
-        if expected in (int, float) and not isinstance(value, int | float):
-            raise ContentError(source, None, f"[{table}] {key} must be a number, not {value!r}")
-    return values
 
 
 def build_client(

@@ -12,7 +12,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from linkdigest.cache import Cache
 from linkdigest.errors import ContentError
 from linkdigest.http import Fetcher, FetchResult, HttpSettings
+from linkdigest.settings import parse_table
 
 UNVERIFIABLE_STATUSES = frozenset({401, 403, 429, 999})
 GONE_STATUSES = frozenset({404, 410})
@@ -159,17 +160,11 @@ class CheckOptions:
 
 def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> CheckOptions:
     """Options from the parsed settings file's ``[links]`` table."""
-    table = dict(data.get("links", {}))
-    defaults = {f.name: f.default for f in fields(CheckOptions)}
-    for key, value in table.items():
-        if key not in defaults:
-            known = ", ".join(sorted(defaults))
-            raise ContentError(source, None, f"[links]: unknown setting {key!r}; known: {known}")
-        if isinstance(defaults[key], str) and not isinstance(value, str):
-            raise ContentError(source, None, f"[links] {key} must be a string")
-        if isinstance(defaults[key], float) and (not isinstance(value, int | float) or value < 0):
+    values = parse_table(data.get("links", {}), CheckOptions, source, "links")
+    for key, value in values.items():
+        if isinstance(value, int | float) and value < 0:
             raise ContentError(source, None, f"[links] {key} must be a number >= 0")
-    return CheckOptions(**table)
+    return CheckOptions(**values)
 
 
 def render_confirm_settings(settings: HttpSettings) -> HttpSettings:

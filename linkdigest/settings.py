@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -20,3 +22,23 @@ def read_settings_file(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None)
         raise ContentError(str(path), line, f"not valid TOML: {error}") from error
+
+
+def parse_table(
+    values: Mapping[str, Any], kind: type, source: str, table: str, ignore: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The keys of one settings table, checked against the dataclass ``kind`` they fill:
+    unknown keys, and values of the wrong type for a field's default, name the file."""
+    defaults = {f.name: f.default for f in fields(kind) if f.name not in ignore}
+    for key, value in values.items():
+        if key not in defaults:
+            known = ", ".join(sorted(defaults))
+            raise ContentError(source, None, f"[{table}]: unknown setting {key!r}; known: {known}")
+        expected = type(defaults[key])
+        if expected is bool and not isinstance(value, bool):
+            raise ContentError(source, None, f"[{table}] {key} must be true or false")
+        if expected in (int, float) and not isinstance(value, int | float):
+            raise ContentError(source, None, f"[{table}] {key} must be a number, not {value!r}")
+        if expected is str and not isinstance(value, str):
+            raise ContentError(source, None, f"[{table}] {key} must be a string")
+    return dict(values)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from linkdigest.digest import parse_digest
+from linkdigest.errors import ContentError
+from linkdigest.fetch import parse_fetch_options
 from scripts.fetch import main
 from tests.servers import LocalServer, Reply, start_servers
 
@@ -213,3 +215,18 @@ def test_urls_from_stdin_with_progress_on_stderr(sites, capsys, monkeypatch) -> 
     code, out, err = run(capsys, "--file", "-", "--settings", str(settings), "--no-cache")
     assert code == 0 and out.count("### [How queues fail]") == 2
     assert "fetch: 2/2" in err
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"ttl_day": 3}, "unknown setting 'ttl_day'"),
+        ({"trim_site_suffix": "yes"}, "trim_site_suffix must be true or false"),
+        ({"ttl_days": "a month"}, "ttl_days must be a number"),
+        ({"youtube_oembed": 3}, "youtube_oembed must be a string"),
+    ],
+)
+def test_bad_fetch_settings_name_the_file(table: dict, message: str) -> None:
+    with pytest.raises(ContentError, match=message) as raised:
+        parse_fetch_options({"fetch": table}, "linkdigest.toml")
+    assert raised.value.path == "linkdigest.toml"
