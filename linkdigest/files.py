@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -21,3 +23,19 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def read_text_exact(path: str | os.PathLike[str]) -> str:
+    """A text file as it is on disk: line endings kept (no newline translation)."""
+    with Path(path).open(encoding="utf-8", newline="") as stream:
+        return stream.read()
+
+
+def write_text_with_backup(path: str | os.PathLike[str], text: str) -> Path:
+    """Keep a timestamped ``.bak`` copy of ``path`` beside it, then replace it atomically.
+    Returns the backup's path."""
+    target = Path(path)
+    backup = target.with_name(f"{target.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+    shutil.copy2(target, backup)
+    write_text_atomic(target, text)
+    return backup

@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import sys
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
 from linkdigest.errors import DigestError
 from linkdigest.extract import parse_page
 from linkdigest.fetch import LinkInfo, fetch_many, parse_fetch_options
-from linkdigest.files import write_text_atomic
+from linkdigest.files import read_text_exact, write_text_with_backup
 from linkdigest.fill import Filled, parse_fill_targets, render_filled
 from linkdigest.http import Fetcher, parse_http_settings
 from linkdigest.render import entry_from_text, render_entry
@@ -129,8 +127,7 @@ async def fetch_urls(urls: list[str], args: argparse.Namespace) -> list[LinkInfo
 
 def run_fill(args: argparse.Namespace) -> int:
     path = Path(args.fill)
-    with path.open(encoding="utf-8", newline="") as stream:  # keep the file's line endings
-        text = stream.read()
+    text = read_text_exact(path)
     targets = parse_fill_targets(text)
     if not targets:
         print(f"{PROGRAM}: {path}: nothing to fill", file=sys.stderr)
@@ -142,9 +139,7 @@ def run_fill(args: argparse.Namespace) -> int:
             print(f"{PROGRAM}: {path}: {info.url}: {info.error}; left as it was", file=sys.stderr)
     updated = render_filled(text, targets, filled)
     if updated != text:
-        backup = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
-        shutil.copy2(path, backup)
-        write_text_atomic(path, updated)
+        backup = write_text_with_backup(path, updated)
         print(
             f"{PROGRAM}: {path}: filled {len(filled)} of {len(targets)} entries "
             f"(backup: {backup.name})",

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
-import shutil
 import sys
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,7 +28,7 @@ from linkdigest.cache import Cache, read_cache, write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import DigestError
-from linkdigest.files import write_text_atomic
+from linkdigest.files import read_text_exact, write_text_with_backup
 from linkdigest.gitdiff import read_added_lines
 from linkdigest.http import Fetcher, parse_http_settings
 from linkdigest.linkcheck import (
@@ -165,16 +163,11 @@ def apply_fixes(findings: list[Finding]) -> int:
     """Rewrite dead links to archived copies, keeping a backup; print the diff on stderr."""
     changed = 0
     for path, lines in render_fix_plan(findings).items():
-        target = Path(path)
-        with target.open(encoding="utf-8", newline="") as stream:
-            before = stream.read()
+        before = read_text_exact(path)
         after = render_fixed_text(before, lines)
         if after == before:
             continue
-        shutil.copy2(
-            target, target.with_name(f"{target.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
-        )
-        write_text_atomic(target, after)
+        write_text_with_backup(path, after)
         sys.stderr.writelines(
             difflib.unified_diff(
                 before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
