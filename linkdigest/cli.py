@@ -6,8 +6,10 @@ This is the command-line layer: the only part of the package that prints.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
+from linkdigest.cache import Cache, read_cache
 from linkdigest.errors import DigestError
 
 OK, ERROR, PROBLEMS = 0, 1, 2
@@ -40,3 +42,16 @@ def report_error(program: str, error: DigestError) -> int:
     """Print ``program: where: what`` (errors carry their file and line) and return 1."""
     print(f"{program}: {error}", file=sys.stderr)
     return ERROR
+
+
+def read_run_cache(
+    program: str, path: str | Path, *, disabled: bool, normalise: bool = True
+) -> Cache:
+    """The run's cache: empty when ``disabled`` (``--no-cache``); an unreadable file is set
+    aside and said so on stderr."""
+    if disabled:
+        return Cache(Path(path), normalise=normalise)
+    cache = read_cache(path, normalise=normalise)
+    if cache.recovered:
+        print(f"{program}: {cache.recovered}", file=sys.stderr)
+    return cache

@@ -25,8 +25,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from linkdigest.cache import Cache, read_cache, write_cache
-from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
+from linkdigest.cache import write_cache
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
 from linkdigest.errors import DigestError
 from linkdigest.extract import parse_page
 from linkdigest.fetch import LinkInfo, fetch_many, parse_fetch_options
@@ -112,9 +112,7 @@ async def fetch_urls(urls: list[str], args: argparse.Namespace) -> list[LinkInfo
         parse_http_settings(data, args.settings),
         parse_fetch_options(data, args.settings),
     )
-    cache = Cache(Path(args.cache)) if args.no_cache else read_cache(args.cache)
-    if cache.recovered:
-        print(f"{PROGRAM}: {cache.recovered}", file=sys.stderr)
+    cache = read_run_cache(PROGRAM, args.cache, disabled=args.no_cache)
     progress = Progress(PROGRAM, len(set(urls)))
     async with Fetcher(http) as fetcher:
         infos = await fetch_many(

@@ -24,14 +24,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from linkdigest.archive import fetch_snapshots, render_fixed_text
-from linkdigest.cache import Cache, read_cache, write_cache
-from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
+from linkdigest.cache import write_cache
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import DigestError
 from linkdigest.files import read_text_exact, write_text_with_backup
 from linkdigest.gitdiff import read_added_lines
-from linkdigest.http import Fetcher, parse_http_settings
+from linkdigest.http import Fetcher, HttpSettings, parse_http_settings
 from linkdigest.linkcheck import (
+    CheckOptions,
     LinkCheck,
     Verdict,
     check_many,
@@ -146,14 +147,14 @@ def read_post_dates(paths: Iterable[str]) -> dict[str, str]:
     return dates
 
 
-async def find_archives(findings: list[Finding], args: argparse.Namespace) -> list[Finding]:
+async def find_archives(
+    findings: list[Finding], http: HttpSettings, options: CheckOptions
+) -> list[Finding]:
     dead = [f for f in findings if f.check.verdict is Verdict.DEAD and is_http_url(f.check.url)]
     dates = read_post_dates(p.path for f in dead for p in f.places)
     wanted = [(f.check.url, dates[p.path]) for f in dead for p in f.places if p.path in dates]
     if not wanted:
         return findings
-    data = read_settings_file(args.settings)
-    http, options = parse_http_settings(data, args.settings), parse_check_options(data)
     async with Fetcher(http) as fetcher:
         found = await fetch_snapshots(fetcher, options.archive_api, wanted)
     return add_archives(findings, {pair: snap.url for pair, snap in found.items()}, dates)
@@ -177,19 +178,12 @@ def apply_fixes(findings: list[Finding]) -> int:
     return changed
 
 
-async def external_checks(urls: list[str], args: argparse.Namespace) -> dict[str, LinkCheck]:
-    data = read_settings_file(args.settings)
-    http = parse_http_settings(data, args.settings)
-    cache = (
-        Cache(Path(args.cache), normalise=False)
-        if args.no_cache
-        else read_cache(args.cache, normalise=False)
-    )
-    if cache.recovered:
-        print(f"{PROGRAM}: {cache.recovered}", file=sys.stderr)
+async def external_checks(
+    urls: list[str], http: HttpSettings, options: CheckOptions, args: argparse.Namespace
+) -> dict[str, LinkCheck]:
+    cache = read_run_cache(PROGRAM, args.cache, disabled=args.no_cache, normalise=False)
     progress = Progress(PROGRAM, len(set(urls)))
     async with Fetcher(http) as fetcher, Fetcher(render_confirm_settings(http)) as confirm:
-        options = parse_check_options(data, args.settings)
         checks = await check_many(
             fetcher, confirm, urls, cache, options, lambda check: progress.advance(check.url)
         )
@@ -201,6 +195,9 @@ async def external_checks(urls: list[str], args: argparse.Namespace) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        data = read_settings_file(args.settings)
+        http = parse_http_settings(data, args.settings)
+        options = parse_check_options(data, args.settings)
         files = select_files(args)
         refs = read_content_links(files)
         if args.since:
@@ -208,23 +205,16 @@ def main(argv: list[str] | None = None) -> int:
             files = sorted({Path(ref.path) for ref in refs})
         checks, extra = local_checks(files, args.content, refs, args)
         urls = [ref.url for ref in [*refs, *extra] if is_http_url(ref.url)]
-        checks.update(asyncio.run(external_checks(urls, args)) if urls else {})
+        checks.update(asyncio.run(external_checks(urls, http, options, args)) if urls else {})
     except DigestError as error:
         return report_error(PROGRAM, error)
     except OSError as error:
         print(f"{PROGRAM}: {error.filename}: {error.strerror}", file=sys.stderr)
         return ERROR
-    findings = collect_findings(checks, [*refs, *extra])
-    try:
-        findings = asyncio.run(find_archives(findings, args))
-        if args.fix:
-            fixed = apply_fixes(findings)
-            print(
-                f"{PROGRAM}: rewrote dead links to archived copies in {fixed} files",
-                file=sys.stderr,
-            )
-    except DigestError as error:
-        return report_error(PROGRAM, error)
+    findings = asyncio.run(find_archives(collect_findings(checks, [*refs, *extra]), http, options))
+    if args.fix:
+        fixed = apply_fixes(findings)
+        print(f"{PROGRAM}: rewrote dead links to archived copies in {fixed} files", file=sys.stderr)
     sys.stdout.write(RENDER[args.format](findings, count_verdicts(checks)))
     return PROBLEMS if any(c.verdict is Verdict.DEAD for c in checks.values()) else OK
 
