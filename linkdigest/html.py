@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from linkdigest.digest import Digest, Entry, Problem, Section
+from linkdigest.render import escape_line_start
 from linkdigest.urls import render_embed_url
 
 Convert = Callable[[str], str]
@@ -32,7 +33,6 @@ FRAGMENT_SEPARATOR = f"\n\n{FRAGMENT_MARKER}\n\n"
 FRAGMENT_SPLIT = re.compile(rf"\s*{re.escape(FRAGMENT_MARKER)}\s*")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
 INLINE_MARKUP = re.compile(r"[*_`\\&<\[]")
-BLOCK_MARKER = re.compile(r"^([#>+\-]|\d+[.)])")
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 SLUG_DROP = re.compile(r"[^\w\s-]")
 SLUG_SPACE = re.compile(r"[\s_-]+")
@@ -158,10 +158,7 @@ def render_title_html(title_markdown: str, title: str, convert: Convert) -> str:
     """Inline HTML of a link title; plain titles skip the Markdown converter entirely."""
     if not INLINE_MARKUP.search(title_markdown):
         return html.escape(title, quote=False)
-    guarded = BLOCK_MARKER.sub(
-        lambda m: "\\" + m[1] if len(m[1]) == 1 else m[1][:-1] + "\\" + m[1][-1], title_markdown
-    )
-    rendered = convert(guarded).strip()
+    rendered = convert(escape_line_start(title_markdown)).strip()
     match = PARAGRAPH.match(rendered)
     return match.group(1) if match else html.escape(title, quote=False)
 

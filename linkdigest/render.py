@@ -13,7 +13,7 @@ from linkdigest.digest import Digest, Entry, Section, parse_title
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}!])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-LINE_START_MARKERS = re.compile(r"^(\s*)([#+\-]|\d+[.)])")
+LINE_START_MARKERS = re.compile(r"^(\s*)([#>+\-]|\d+[.)])")
 DESTINATION_UNSAFE = re.compile(r"[\s<>]")
 
 
@@ -23,6 +23,12 @@ def escape_markdown_text(text: str) -> str:
     text = ENTITY_LIKE.sub("&amp;", text)
     text = MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return escape_line_start(text)
+
+
+def escape_line_start(text: str) -> str:
+    """A backslash before a heading, quote or list marker at the start of ``text``, so that
+    Markdown reads it as a character of the text."""
     return LINE_START_MARKERS.sub(
         lambda m: f"{m[1]}\\{m[2]}" if len(m[2]) == 1 else f"{m[1]}{m[2][:-1]}\\{m[2][-1]}", text
     )
