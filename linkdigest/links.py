@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from linkdigest.html import DigestHtml, DigestRef
-from linkdigest.urls import normalise_url
+from linkdigest.urls import normalise_url, render_site_url
 
 TAG = re.compile(r"<[^>]+>")
 
@@ -123,7 +123,7 @@ def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:
             "summary": row.summary,
             "digest": {
                 "title": row.digest.title,
-                "url": _join_url(site_url, row.digest.url),
+                "url": render_site_url(site_url, row.digest.url),
                 "date": row.digest.date,
             },
         }
@@ -132,9 +132,3 @@ def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:
     # No indent: json's C encoder only runs without one, and this file can hold 30,000 links.
     document = {"version": 1, "count": len(links), "links": links}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _join_url(site_url: str, path: str) -> str:
-    if not site_url or re.match(r"^[a-z]+://", path):
-        return path
-    return f"{site_url.rstrip('/')}/{path.lstrip('/')}"

@@ -98,3 +98,11 @@ def render_embed_url(url: str) -> str | None:
     if vimeo:
         return f"https://player.vimeo.com/video/{vimeo}?dnt=1"
     return None
+
+
+def render_site_url(site_url: str, path: str) -> str:
+    """A site path made absolute with the site's URL; already absolute URLs, and any path
+    when there is no site URL, stay as they are."""
+    if not site_url or re.match(r"^[a-z][a-z0-9+.-]*://", path):
+        return path
+    return f"{site_url.rstrip('/')}/{path.lstrip('/')}"

@@ -15,10 +15,7 @@ from pelican.generators import Generator
 
 from linkdigest.files import write_text_atomic
 from linkdigest.sitemap import SitemapUrl, render_robots, render_sitemap
-
-
-def absolute(site_url: str, path: str) -> str:
-    return f"{site_url.rstrip('/')}/{path.lstrip('/')}"
+from linkdigest.urls import render_site_url
 
 
 class SitemapGenerator(Generator):
@@ -34,14 +31,15 @@ class SitemapGenerator(Generator):
         write_text_atomic(os.path.join(self.output_path, "robots.txt"), render_robots(site))
 
     def iter_urls(self, site: str) -> list[SitemapUrl]:
-        urls = [SitemapUrl(absolute(site, ""))]
+        urls = [SitemapUrl(render_site_url(site, ""))]
         for content in [*self.context.get("articles", []), *self.context.get("pages", [])]:
             changed = getattr(content, "modified", None) or getattr(content, "date", None)
             lastmod = changed.date().isoformat() if changed else ""
-            urls.append(SitemapUrl(absolute(site, content.url), lastmod))
+            urls.append(SitemapUrl(render_site_url(site, content.url), lastmod))
         for taxonomy in ("categories", "tags"):
             urls.extend(
-                SitemapUrl(absolute(site, item.url)) for item, _ in self.context.get(taxonomy, [])
+                SitemapUrl(render_site_url(site, item.url))
+                for item, _ in self.context.get(taxonomy, [])
             )
         return urls
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from linkdigest.feeds import render_absolute_urls
-from linkdigest.urls import is_http_url, normalise_url, parse_domain, render_embed_url
+from linkdigest.urls import (
+    is_http_url,
+    normalise_url,
+    parse_domain,
+    render_embed_url,
+    render_site_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +100,17 @@ def test_render_absolute_urls() -> None:
     assert 'srcset="https://site.example/posts/p/c.png 1x, https://site.example/d.png 2x"' in out
     assert 'href="https://other.example/"' in out and 'href="mailto:m@example.org"' in out
     assert "href='https://site.example/posts/p/#top'" in out
+
+
+@pytest.mark.parametrize(
+    ("site", "path", "expected"),
+    [
+        ("https://site.example", "posts/a/", "https://site.example/posts/a/"),
+        ("https://site.example/", "/posts/a/", "https://site.example/posts/a/"),
+        ("https://site.example", "", "https://site.example/"),
+        ("https://site.example", "https://other.example/x", "https://other.example/x"),
+        ("", "posts/a/", "posts/a/"),
+    ],
+)
+def test_render_site_url(site: str, path: str, expected: str) -> None:
+    assert render_site_url(site, path) == expected
