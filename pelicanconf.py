@@ -23,6 +23,8 @@ SITE_DESCRIPTION = (
 SITEURL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 RELATIVE_URLS = True
 FEED_DOMAIN = SITEURL
+# Absolute even when RELATIVE_URLS rewrites SITEURL per page: canonical, Open Graph, JSON-LD.
+CANONICAL_SITEURL = SITEURL
 
 PATH = "content"
 OUTPUT_PATH = "output"
@@ -32,6 +34,13 @@ DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_PAGINATION = 10
 SUMMARY_MAX_LENGTH = 40
+# How the theme names a category (the digest category's name is a setting of the plugin).
+CATEGORY_LABELS = {"summary": "Monthly digests", "notes": "Notes"}
+# Shared by link previews (Open Graph, Twitter) for pages without a Header_Cover of their own.
+SOCIAL_IMAGE = "/images/avatar.jpg"
+# The browser's toolbar colour in each scheme; the same values as --bg in theme/static/css.
+THEME_COLOR_LIGHT = "#fdfcfa"
+THEME_COLOR_DARK = "#15171b"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["digest", "feeds", "sitemap"]
@@ -91,7 +100,8 @@ TRANSLATION_FEED_RSS = None
 FEED_MAX_ITEMS = 20
 RSS_FEED_SUMMARY_ONLY = False
 
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+# 404 is written to 404.html, where static hosts (GitHub Pages, Netlify, nginx) look for it.
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
 
 MARKDOWN = {
     "extension_configs": {

@@ -15,6 +15,7 @@ from pelicanconf import *  # noqa: F403
 SITEURL = os.environ.get("SITEURL", "https://links.example.org").rstrip("/")
 RELATIVE_URLS = False
 FEED_DOMAIN = SITEURL
+CANONICAL_SITEURL = SITEURL
 DELETE_OUTPUT_DIRECTORY = True
 
 # Drafts are read (so their problems can be reported) but never written.

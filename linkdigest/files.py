@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -39,3 +41,11 @@ def write_text_with_backup(path: str | os.PathLike[str], text: str) -> Path:
     shutil.copy2(target, backup)
     write_text_atomic(target, text)
     return backup
+
+
+def read_fingerprint(paths: Iterable[Path], extra: str = "") -> str:
+    """A short hash of the files' bytes (and ``extra``): it changes when any of them does."""
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]

@@ -36,6 +36,18 @@ INLINE_MARKUP = re.compile(r"[*_`\\&<\[]")
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 SLUG_DROP = re.compile(r"[^\w\s-]")
 SLUG_SPACE = re.compile(r"[\s_-]+")
+# The author's own embed of a video entry: the theme renders one of its own, lazy and titled.
+AUTHOR_EMBED = re.compile(
+    r'<div class="video-embed">\s*<iframe\b.*?</iframe>\s*</div>'
+    r"|<iframe\b[^>]*\b(?:youtube(?:-nocookie)?\.com|player\.vimeo\.com)[^>]*>\s*</iframe>",
+    re.DOTALL | re.IGNORECASE,
+)
+TAG = re.compile(r"<[^>]+>")
+WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+WORDS_PER_MINUTE = 230
+CJK_CHARACTERS_PER_MINUTE = 500
+EMBED_ALLOW = "autoplay; encrypted-media; fullscreen; picture-in-picture"
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,18 @@ class EntryHtml:
     embed_url: str | None
     featured_before: tuple[DigestRef, ...] = ()
 
+    @property
+    def embed_html(self) -> str:
+        """A responsive, lazily loaded, privacy-enhanced player with a title; "" if no video."""
+        if not self.embed_url:
+            return ""
+        return (
+            f'<div class="video-embed"><iframe src="{html.escape(self.embed_url)}"'
+            f' title="Video: {html.escape(self.title)}" loading="lazy"'
+            f' allow="{EMBED_ALLOW}" referrerpolicy="strict-origin-when-cross-origin"'
+            " allowfullscreen></iframe></div>"
+        )
+
 
 @dataclass(frozen=True)
 class SectionHtml:
@@ -68,6 +92,7 @@ class DigestHtml:
     intro_html: str
     sections: tuple[SectionHtml, ...]
     problems: tuple[Problem, ...]
+    reading_minutes: int = 1
 
     @property
     def entries(self) -> tuple[EntryHtml, ...]:
@@ -85,7 +110,22 @@ def render_digest_html(digest: Digest, convert: Convert) -> DigestHtml:
     sections = tuple(
         _render_section(section, fragments, convert, anchors) for section in digest.sections
     )
-    return DigestHtml(digest.heading, fragments[digest.intro], sections, digest.problems)
+    intro = fragments[digest.intro]
+    minutes = render_reading_minutes(_digest_texts(intro, sections))
+    return DigestHtml(digest.heading, intro, sections, digest.problems, minutes)
+
+
+def render_reading_minutes(html_text: str) -> int:
+    """Minutes a reader needs for ``html_text`` (at least 1): words, or CJK characters."""
+    text = TAG.sub(" ", html_text)
+    cjk = len(CJK.findall(text))
+    minutes = len(WORD.findall(text)) / WORDS_PER_MINUTE + cjk / CJK_CHARACTERS_PER_MINUTE
+    return max(1, round(minutes))
+
+
+def render_without_author_embed(extra_html: str) -> str:
+    """A video entry's extra HTML without the author's embed (the theme renders its own)."""
+    return AUTHOR_EMBED.sub("", extra_html).strip()
 
 
 def render_fragments(texts: list[str], convert: Convert) -> dict[str, str]:
@@ -136,6 +176,15 @@ def map_digest_html(digest: DigestHtml, change: Callable[[str], str]) -> DigestH
     return replace(digest, intro_html=change(digest.intro_html), sections=sections)
 
 
+def list_fragments(digest: DigestHtml) -> list[str]:
+    """Every HTML fragment of ``digest`` a plugin may need to look into, intro first."""
+    fragments = [digest.intro_html]
+    for section in digest.sections:
+        fragments.append(section.prose_html)
+        fragments += [html for e in section.entries for html in (e.summary_html, e.extra_html)]
+    return fragments
+
+
 def render_article_html(digest: DigestHtml) -> str:
     """The article body as plain HTML (for feeds and for themes that ignore ``digest``)."""
     parts = [digest.intro_html]
@@ -150,7 +199,7 @@ def render_article_html(digest: DigestHtml) -> str:
             )
             if entry.summary_html:
                 parts.append(f"<blockquote>\n{entry.summary_html}\n</blockquote>")
-            parts.append(entry.extra_html)
+            parts += [entry.embed_html, entry.extra_html]
     return "\n".join(part for part in parts if part)
 
 
@@ -180,6 +229,8 @@ def _render_section(
 def _render_entry(
     entry: Entry, fragments: dict[str, str], convert: Convert, anchors: _AnchorSet
 ) -> EntryHtml:
+    embed_url = render_embed_url(entry.url)
+    extra_html = fragments[entry.extra]
     return EntryHtml(
         title=entry.title,
         title_html=render_title_html(entry.title_markdown, entry.title, convert),
@@ -187,12 +238,20 @@ def _render_entry(
         domain=entry.domain,
         summary=entry.summary,
         summary_html=fragments[entry.summary],
-        extra_html=fragments[entry.extra],
+        extra_html=render_without_author_embed(extra_html) if embed_url else extra_html,
         line=entry.line,
         anchor=anchors.claim("link-" + render_slug(entry.title)),
         is_video=entry.is_video,
-        embed_url=render_embed_url(entry.url),
+        embed_url=embed_url,
     )
+
+
+def _digest_texts(intro_html: str, sections: tuple[SectionHtml, ...]) -> str:
+    parts = [intro_html]
+    for section in sections:
+        parts += [section.title, section.prose_html]
+        parts += [text for e in section.entries for text in (e.title, e.summary_html, e.extra_html)]
+    return " ".join(parts)
 
 
 def _collect_fragments(digest: Digest) -> list[str]:

@@ -34,6 +34,7 @@ class LinkRow:
     section: str
     summary: str
     digest: DigestRef
+    anchor: str = ""  # the entry's id on its digest page
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
             section.title,
             render_plain_text(entry.summary_html),
             source.ref,
+            entry.anchor,
         )
         for source in published
         for section in source.digest.sections

@@ -2,6 +2,9 @@
 
 Thin glue over ``linkdigest``; every rule of the format lives there. Signals, and why:
 
+- ``initialized``: the content cache goes in a folder named after a hash of the code that
+  writes it (the library, this plugin) and the Markdown settings, so a cache written by other
+  code is never read back: Pelican itself only compares file times.
 - ``readers_init``: our reader replaces the Markdown reader, so the parsed and rendered
   digest is part of what Pelican's content cache stores: a warm rebuild neither parses nor
   renders an unchanged digest, and each digest goes through Markdown once, not twice.
@@ -10,6 +13,9 @@ Thin glue over ``linkdigest``; every rule of the format lives there. Signals, an
   in the cached metadata) are logged here, so an unchanged file still reports them.
 - ``article_generator_finalized``: the first moment every article is known, so "featured
   before in" is computed here.
+- ``article_generator_finalized`` also links each published digest to the newer and older
+  digest (and each other post to its neighbours), and names the latest digest for the index.
+- ``generator_init``: adds the ``reading_minutes`` template filter.
 - ``get_generators``: the links page is written by a generator of its own, the way Pelican
   writes every other page, so it gets the theme, the writer and RELATIVE_URLS for free.
 
@@ -21,7 +27,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from markdown import Markdown
@@ -30,15 +37,19 @@ from pelican.generators import Generator
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+import linkdigest
 from linkdigest.digest import Problem, is_digest, parse_digest, parse_front_matter
-from linkdigest.files import write_text_atomic
+from linkdigest.files import read_fingerprint, write_text_atomic
 from linkdigest.html import (
     DigestHtml,
     DigestRef,
+    list_fragments,
     map_digest_html,
     render_article_html,
     render_digest_html,
+    render_reading_minutes,
 )
+from linkdigest.images import read_image_size, render_image_attributes, resolve_content_image
 from linkdigest.links import (
     DigestSource,
     collect_link_rows,
@@ -46,6 +57,7 @@ from linkdigest.links import (
     group_rows_by_month,
     render_links_json,
 )
+from linkdigest.navigation import pair_neighbours
 from linkdigest.references import check_header_cover, check_references
 
 logger = logging.getLogger(__name__)
@@ -97,12 +109,12 @@ class DigestReader(MarkdownReader):
         if is_digest(front.metadata, setting(self.settings, "DIGEST_CATEGORY")):
             self._md.convert("\n".join(lines[: front.body_start]))
             metadata = self._parse_metadata(self._md.Meta)  # also stops Meta eating fragments
-            digest = render_digest_html(parse_digest(text), self._convert)
+            digest = self._size_images(render_digest_html(parse_digest(text), self._convert))
             metadata["digest"] = digest
             content = render_article_html(digest)
             problems = [*digest.problems, *problems]  # digest.problems has the front matter's
         else:
-            content = self._md.convert(text)
+            content = render_image_attributes(self._md.convert(text), self._image_size, eager=1)
             metadata = self._parse_metadata(self._md.Meta)
             problems = [*front.problems, *problems]
         metadata["source_report"] = SourceReport(source_path, tuple(problems))
@@ -114,6 +126,19 @@ class DigestReader(MarkdownReader):
             *check_references(text, source_path, root),
             *check_header_cover(front.get("header_cover", ""), root),
         ]
+
+    def _size_images(self, digest: DigestHtml) -> DigestHtml:
+        # The intro's first image may be on screen at once; every later one loads lazily.
+        if not any("<img" in fragment for fragment in list_fragments(digest)):
+            return digest
+        sized = map_digest_html(digest, lambda f: render_image_attributes(f, self._image_size))
+        intro = render_image_attributes(digest.intro_html, self._image_size, eager=1)
+        return replace(sized, intro_html=intro)
+
+    def _image_size(self, src: str) -> tuple[int, int] | None:
+        root, here = Path(self.settings["PATH"]), Path(self._source_path).parent
+        path = resolve_content_image(src, root, here)
+        return read_image_size(path) if path else None
 
     def _convert(self, text: str) -> str:
         self._md.reset()
@@ -128,7 +153,7 @@ class ResolvedDigest:
     whose fragments have no intrasite link, which is most of them: an article is shown on
     many pages (index, tags, archives), each with its own relative site URL."""
 
-    PLAIN = frozenset({"heading", "problems", "link_count"})
+    PLAIN = frozenset({"heading", "problems", "link_count", "reading_minutes"})
 
     def __init__(self, article: Any, digest: DigestHtml) -> None:
         self.article = article
@@ -150,11 +175,15 @@ class ResolvedDigest:
 
 
 def has_intrasite_links(digest: DigestHtml) -> bool:
-    fragments = [digest.intro_html]
-    for section in digest.sections:
-        fragments.append(section.prose_html)
-        fragments += [html for e in section.entries for html in (e.summary_html, e.extra_html)]
+    fragments = list_fragments(digest)
     return any(marker in fragment for fragment in fragments for marker in INTRASITE_MARKERS)
+
+
+def version_cache(pelican: Any) -> None:
+    settings = pelican.settings
+    code = [*Path(linkdigest.__file__).parent.glob("*.py"), Path(__file__)]
+    name = f"digest-{read_fingerprint(code, repr(settings.get('MARKDOWN')))}"
+    settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], name)
 
 
 def add_reader(readers: Any) -> None:
@@ -189,6 +218,28 @@ def finalize_articles(generator: Any) -> None:
             article.digest = ResolvedDigest(article, featured.get(article.url, article.digest))
     # The links page generator runs later and sees only the shared context.
     generator.context["digest_sources"] = [s for s in sources if s.published]
+    link_neighbours(generator.articles)
+    digests = [a for a in generator.articles if getattr(a, "digest", None)]
+    generator.context["latest_digest"] = digests[0] if digests else None
+
+
+def link_neighbours(published: list[Any]) -> None:
+    """``article.newer``/``article.older``: digests among digests, other posts among posts."""
+    newest_first = sorted(published, key=lambda a: a.date, reverse=True)
+    for is_digest_kind in (True, False):
+        kind = [a for a in newest_first if bool(getattr(a, "digest", None)) is is_digest_kind]
+        for article, (newer, older) in zip(kind, pair_neighbours(kind), strict=True):
+            article.newer, article.older = newer, older
+
+
+def reading_minutes(article: Any) -> int:
+    """The template filter: a digest knows its own; other posts are measured here."""
+    digest = getattr(article, "digest", None)
+    return digest.reading_minutes if digest else render_reading_minutes(article.content)
+
+
+def add_filters(generator: Any) -> None:
+    generator.env.filters["reading_minutes"] = reading_minutes
 
 
 def report_problems(generator: Any, metadata: dict[str, Any]) -> None:
@@ -232,8 +283,10 @@ def get_generators(_pelican: Any) -> type[Generator]:
 
 
 def register() -> None:
+    signals.initialized.connect(version_cache)
     signals.readers_init.connect(add_reader)
     signals.article_generator_finalized.connect(finalize_articles)
     signals.article_generator_context.connect(report_problems)
     signals.page_generator_context.connect(report_problems)
     signals.get_generators.connect(get_generators)
+    signals.generator_init.connect(add_filters)
