@@ -13,7 +13,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft help
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench       benchmarks: build speed, fetch speed, link checking (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
+	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
 # The environment is (re)built when missing or older than pyproject.toml.
@@ -76,3 +77,8 @@ fetch: $(STAMP)
 # Every link in content/ and in the freshly built site; LINKS_ARGS="--format markdown" etc.
 links: html
 	$(BIN)/python scripts/links.py --output $(OUTPUTDIR) --site-url http://127.0.0.1:$(PORT) $(LINKS_ARGS)
+
+# The month's digest draft from the [draft] sources in linkdigest.toml;
+# DRAFT_ARGS="--dry-run" prints it instead, "--offline" never uses the network.
+draft: $(STAMP)
+	$(BIN)/python scripts/draft.py $(MONTH) $(DRAFT_ARGS)

@@ -11,6 +11,8 @@ TRACKING_PARAMS = re.compile(
     re.IGNORECASE,
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Added by YouTube's share button: who shared, not which video.
+YOUTUBE_SHARE_PARAMS = frozenset({"si", "feature", "pp"})
 YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com"}
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIMEO_ID = re.compile(r"^/(?:video/)?(\d+)(?:/([0-9a-f]+))?/?$")
@@ -57,6 +59,35 @@ def normalise_url(url: str) -> str:
             ]
         )
     return urlunsplit((scheme, host, parts.path.rstrip("/"), query, parts.fragment))
+
+
+@lru_cache(maxsize=65536)
+def normalise_for_dedup(url: str) -> str:
+    """A looser key than ``normalise_url`` for merging links saved in several places: http
+    and https, query parameter order, text-fragment directives and Vimeo player URLs do not
+    make two links different. ``normalise_url`` stays as it is: it keys the fetch cache."""
+    url = render_clean_url(url)
+    vimeo = parse_vimeo_id(url)
+    if vimeo:
+        return f"https://vimeo.com/{vimeo}"
+    parts = urlsplit(normalise_url(url))
+    query = "&".join(sorted(parts.query.split("&"))) if parts.query else ""
+    return urlunsplit(("https", parts.netloc, parts.path, query, parts.fragment))
+
+
+@lru_cache(maxsize=65536)
+def render_clean_url(url: str) -> str:
+    """``url`` as written, without tracking parameters or a ``#:~:text=`` highlight: the
+    link to publish. Everything else, encoding and parameter order included, is kept."""
+    parts = urlsplit(url.strip())
+    share = YOUTUBE_SHARE_PARAMS if parse_youtube_id(url) else frozenset()
+    kept = [
+        p
+        for p in parts.query.split("&")
+        if p and not TRACKING_PARAMS.match(name := p.split("=")[0]) and name not in share
+    ]
+    fragment = parts.fragment.split(":~:")[0]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), fragment))
 
 
 @lru_cache(maxsize=65536)
