@@ -94,7 +94,7 @@ def render_image_attributes(
             extra += ' loading="lazy"'
         if " decoding=" not in tag:
             extra += ' decoding="async"'
-        end = -2 if tag.endswith("/>") else -1
-        return tag[:end].rstrip() + extra + tag[end:]
+        closing = " />" if tag.endswith("/>") else ">"
+        return tag[: -len(closing.strip())].rstrip() + extra + closing
 
     return IMG_TAG.sub(add, fragment) if "<img" in fragment else fragment

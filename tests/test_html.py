@@ -14,6 +14,7 @@ from linkdigest.html import (
     render_article_html,
     render_digest_html,
     render_fragments,
+    render_reading_minutes,
 )
 from linkdigest.links import (
     DigestSource,
@@ -170,3 +171,34 @@ def test_links_rows_newest_first_grouped_by_month_and_json() -> None:
         },
     }
     assert render_links_json(rows) == render_links_json(rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("", 1),
+        ("<p>" + "word " * 230 * 3 + "</p>", 3),
+        ("<p>" + "語" * 2500 + "</p>", 5),
+        ('<a href="https://example.org/' + "x" * 5000 + '">two words</a>', 1),
+    ],
+)
+def test_reading_minutes(text: str, minutes: int) -> None:
+    assert render_reading_minutes(text) == minutes
+
+
+def test_video_entries_get_one_lazy_titled_privacy_enhanced_embed() -> None:
+    text = (
+        "Title: T\nDate: 2026-01-31\nCategory: summary\n\n## Videos\n\n"
+        '### [A "talk" <about> caching](https://www.youtube.com/watch?v=abcdefghijk)\n\n'
+        "> Summary.\n\n"
+        '<div class="video-embed"><iframe src="https://www.youtube-nocookie.com/embed/abcdefghijk"'
+        ' title="A talk" allowfullscreen></iframe></div>\n\nA note of my own.\n'
+    )
+    digest = render_digest_html(parse_digest(text), convert)
+    entry = digest.entries[0]
+    assert "<iframe" not in entry.extra_html and "A note of my own." in entry.extra_html
+    assert entry.embed_html.count("<iframe") == 1
+    assert 'src="https://www.youtube-nocookie.com/embed/abcdefghijk"' in entry.embed_html
+    assert 'title="Video: A &quot;talk&quot; &lt;about&gt; caching"' in entry.embed_html
+    assert 'loading="lazy"' in entry.embed_html
+    assert render_article_html(digest).count("<iframe") == 1
