@@ -261,6 +261,7 @@ TEXT_ON = [
     ("accent", "accent-soft"),
     ("accent-visited", "bg"),
     ("accent-visited", "card"),
+    *[(f"code-{kind}", "quote") for kind in ("comment", "keyword", "string", "name", "number")],
 ]
 
 
