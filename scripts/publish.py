@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Gate the production build, then deploy it to the target the blogger chose.
+
+  make publish                                build with publishconf.py, then run this
+  scripts/publish.py                          gates, then deploy output/ to the default target
+  scripts/publish.py --target pages           another target of [publish.targets]
+  scripts/publish.py --dry-run                show what would change at the target; change nothing
+  scripts/publish.py --skip-gates links,tests emergencies only: each skip is printed loudly
+
+Gates: output (index.html and the feeds exist), drafts (none in the output), internal
+(links and #fragments resolve), feeds (feedparser reads them without bozo), tests (the fast
+part of the test suite), links (no dead link in posts new or changed since the last deploy
+to this target). Exit 0 when deployed (or a dry run ended), 2 when a gate failed and nothing
+was deployed, 1 on a usage, settings or deploy error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from linkdigest.cache import write_cache
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
+from linkdigest.deploy import (
+    Changes,
+    PublishSettings,
+    Target,
+    deploy,
+    parse_publish_settings,
+    pick_target,
+    render_target,
+)
+from linkdigest.errors import DigestError
+from linkdigest.http import parse_http_settings
+from linkdigest.linkcheck import parse_check_options
+from linkdigest.publish import (
+    GATES,
+    DeployRecord,
+    GateResult,
+    Precompressed,
+    SiteFacts,
+    check_drafts,
+    check_feeds,
+    check_internal,
+    check_links,
+    check_output,
+    check_tests,
+    parse_skip_gates,
+    read_deploy_record,
+    read_post_hashes,
+    read_site_facts,
+    read_site_stats,
+    render_change_lines,
+    render_changed_posts,
+    render_site_changes,
+    render_summary,
+    write_deploy_record,
+    write_precompressed,
+)
+from linkdigest.settings import DEFAULT_PATH, read_settings_file
+
+PROGRAM = "publish"
+DEFAULT_STATE = Path(".cache/linkdigest/deploys")
+DEFAULT_CACHE = Path(".cache/linkdigest/links.json")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.splitlines()[0])
+    parser.add_argument("--target", help="a target of [publish.targets] (default: [publish])")
+    parser.add_argument("--dry-run", action="store_true", help="show changes, change nothing")
+    parser.add_argument("--skip-gates", default="", help=f"comma list of: {', '.join(GATES)}")
+    parser.add_argument("--pelican-settings", type=Path, default=Path("publishconf.py"))
+    parser.add_argument("--output", type=Path, help="the built site (default: its OUTPUT_PATH)")
+    parser.add_argument("--settings", default=str(DEFAULT_PATH), help="linkdigest.toml")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="deploy records")
+    parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="the link checker's cache")
+    return parser.parse_args(argv)
+
+
+def say(message: str) -> None:
+    print(f"{PROGRAM}: {message}", file=sys.stderr)
+
+
+def run_links_gate(
+    site: SiteFacts, record: DeployRecord, args: argparse.Namespace
+) -> tuple[GateResult, dict[str, str]]:
+    """The links gate, and the post hashes to record when the deploy succeeds."""
+    data = read_settings_file(args.settings)
+    http, options = parse_http_settings(data, args.settings), parse_check_options(data)
+    current = read_post_hashes(site.content)
+    changed = render_changed_posts(current, record.checked)
+    cache = read_run_cache(PROGRAM, args.cache, disabled=False, normalise=False)
+    progress = Progress(f"{PROGRAM}: links", 1)
+    files = [site.content / path for path in changed]
+    result = asyncio.run(check_links(files, http, options, cache, lambda c: progress.advance()))
+    write_cache(cache)
+    checked = {p: h for p, h in record.checked.items() if p in current}
+    return result, {**checked, **{path: current[path] for path in changed}}
+
+
+def run_gates(
+    site: SiteFacts,
+    settings: PublishSettings,
+    record: DeployRecord,
+    skip: tuple[str, ...],
+    args: argparse.Namespace,
+) -> tuple[list[GateResult], dict[str, str]]:
+    """Every gate not skipped; the rest are pointless when there is no site to check."""
+    local = {
+        "output": lambda: check_output(site),
+        "drafts": lambda: check_drafts(site),
+        "internal": lambda: check_internal(site),
+        "feeds": lambda: check_feeds(site),
+        "tests": lambda: check_tests(settings.pytest_args, Path.cwd()),
+    }
+    results: list[GateResult] = []
+    checked = dict(record.checked)
+    for name in GATES:
+        if name in skip:
+            results.append(GateResult(name, skipped=True))
+        elif name == "links":
+            result, checked = run_links_gate(site, record, args)
+            results.append(result)
+        else:
+            results.append(local[name]())
+        report_gate(results[-1])
+        if name == "output" and not results[-1].ok:
+            break
+    return results, checked
+
+
+def report_gate(result: GateResult) -> None:
+    if result.skipped:
+        say(f"WARNING: gate '{result.name}' SKIPPED (SKIP_GATES): it does not protect this deploy")
+        return
+    note = f" ({result.note})" if result.note else ""
+    say(f"gate {result.name}: {'ok' if result.ok else 'FAILED'}{note}")
+    for problem in result.problems:
+        say(f"  {problem}")
+
+
+def deploy_site(
+    target: Target, site: SiteFacts, args: argparse.Namespace
+) -> tuple[Precompressed, Changes]:
+    """Pre-compress, then deploy (or only plan): the site's own changes at the target."""
+    precompressed = write_precompressed(site.output) if target.precompress else Precompressed()
+    changes = deploy(target, site.output, args.state, site.site_url, args.dry_run)
+    return precompressed, render_site_changes(changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = parse_publish_settings(read_settings_file(args.settings), args.settings)
+        target = pick_target(settings, args.target, args.settings)
+        skip = parse_skip_gates(args.skip_gates)
+        site = read_site_facts(args.pelican_settings, args.output)
+        record_path = args.state / f"{target.name}.json"
+        record = read_deploy_record(record_path, target.name)
+        results, checked = run_gates(site, settings, record, skip, args)
+        failed = [r.name for r in results if not r.ok]
+        if failed:
+            say(f"nothing deployed: gate {', '.join(failed)} failed; fix it and publish again")
+            return PROBLEMS
+        say(f"{'dry run for' if args.dry_run else 'deploying to'} {render_target(target)}")
+        precompressed, changes = deploy_site(target, site, args)
+        if not args.dry_run:
+            write_deploy_record(record_path, DeployRecord(target.name, "", site.site_url, checked))
+    except DigestError as error:
+        return report_error(PROGRAM, error)
+    except OSError as error:
+        say(f"{error.filename or ''}: {error.strerror or error}")
+        return ERROR
+    report_summary(site, changes, precompressed, skip, args.dry_run)
+    return OK
+
+
+def report_summary(
+    site: SiteFacts,
+    changes: Changes,
+    precompressed: Precompressed,
+    skip: tuple[str, ...],
+    dry_run: bool,
+) -> None:
+    if dry_run:
+        sys.stdout.writelines(f"{line}\n" for line in render_change_lines(changes))
+    for line in render_summary(read_site_stats(site), changes, site.site_url, precompressed):
+        say(f"{'(dry run) ' if dry_run else ''}{line}")
+    if dry_run:
+        say("dry run: nothing was changed at the target")
+    if skip:
+        verb = "would deploy" if dry_run else "deployed"
+        say(f"WARNING: {verb} WITHOUT the gates {', '.join(skip)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
