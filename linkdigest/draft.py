@@ -237,7 +237,12 @@ def _merge_notes(group: Sequence[Candidate]) -> tuple[str, bool]:
             text = escape_markdown_text(text)
         if not any(text in other for other in kept):  # one note repeating another adds nothing
             kept = [other for other in kept if other not in text] + [text]
-    return " ".join(kept), markdown
+    return " ".join(_sentence(k) for k in kept[:-1]) + " " + kept[-1], markdown
+
+
+def _sentence(note: str) -> str:
+    # Notes are often fragments; joined, each ends like a sentence so they do not run on.
+    return note if note.rstrip().endswith((".", "!", "?", "…", "。", ")")) else note.rstrip() + "."
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -42,6 +43,7 @@ OTHER_SCHEME = re.compile(r"(?<![\w.+-])[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 SEPARATOR_EDGE = re.compile(r"^[\s\-–—:：|·•*_]+|[\s\-–—:：|·•*_(]+$")  # noqa: RUF001 (full-width marks end URLs and notes in CJK text)
 FEED_ITEM = re.compile(r"<(?:[\w-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 DEFAULT_TIMEZONE = "UTC"
+DATE_KEYS = ("published_parsed", "updated_parsed", "created_parsed")
 
 
 class SourceKind(StrEnum):
@@ -203,7 +205,11 @@ def parse_link_line(text: str) -> LinkLine | None:
             return LinkLine(other[0], error=f"{other[0]!r} is not an http(s) URL")
         return None
     start, end, title_markdown, url = found
-    before, after = _strip_edges(text[:start]), _strip_edges(text[end:])
+    before, after = text[:start].rstrip(), text[end:].lstrip()
+    if before.count("(") > before.count(")") and after.startswith(")"):
+        cut = before.rfind("(")  # "(see https://…)": the brackets belong to the prose
+        before, after = before[:cut] + before[cut + 1 :], after[1:]
+    before, after = _strip_edges(before), _strip_edges(after)
     title = parse_title(EMPHASIS.sub(r"\2", title_markdown)) if title_markdown else before
     if not is_http_url(url):
         return LinkLine(url, error=f"{url!r} is not an absolute http(s) URL; write the full URL")
@@ -379,7 +385,7 @@ def _read_text_line(
 def parse_feed(body: bytes, source: str, month: Month) -> SourceResult:
     """The entries of a feed dated in ``month``. An entry without a link or a readable date
     is reported; a feed that is not well-formed is reported and read as far as it goes."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    parsed = feedparser.parse(body, resolve_relative_uris=False)
     problem = _feed_problem(parsed, source)
     if problem and not parsed.entries:
         return SourceResult((), (problem,))
@@ -445,11 +451,10 @@ def _feed_text(entry: Any, key: str) -> str:
 
 
 def _feed_date(entry: Any) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            return datetime(*parsed[:6], tzinfo=UTC)
-    return None
+    with warnings.catch_warnings():  # feedparser warns about its own updated/published alias
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parsed = next((entry[k] for k in DATE_KEYS if entry.get(k)), None)
+    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
 
 
 # Browser bookmarks (the Netscape HTML export)
@@ -488,16 +493,18 @@ def _bookmark(
     line = anchor.sourceline or 0
     if not chosen or (href and not href.lower().startswith(("http:", "https:"))):
         return None  # other folders; place:, javascript: and file: bookmarks are no links
-    title = anchor.get_text(" ", strip=True)
+    title = _anchor_text(anchor)
     if not is_http_url(href):
         return Skipped(source, line, f"bookmark {_quote(title)}: {href!r} is not a URL; fix it")
-    added = _added_date(str(anchor.get("add_date", "")))
+    raw_date = str(anchor.get("add_date", "")).strip()
+    added = _added_date(raw_date)
     if added is None:
+        what = f"ADD_DATE {raw_date!r} is not epoch seconds" if raw_date else "no ADD_DATE"
         return Skipped(
             source,
             line,
-            f"bookmark {_quote(title)} has no ADD_DATE, so its "
-            f"month is unknown; put {href} in the inbox instead",
+            f"bookmark {_quote(title)} has {what}, so its month is unknown; "
+            f"put {href} in the inbox instead",
         )
     if not month.contains(added):
         return None
@@ -505,6 +512,12 @@ def _bookmark(
         t.strip() for t in str(anchor.get("tags", "")).split(",") if t.strip()
     )
     return Candidate(href, title, _bookmark_note(anchor), hint, tags, added, source, line)
+
+
+def _anchor_text(anchor: Tag) -> str:
+    # An unclosed <A> swallows the bookmarks after it: their text is not its title.
+    own = (s for s in anchor.find_all(string=True) if s.find_parent("a") is anchor)
+    return " ".join(" ".join(own).split())
 
 
 def _folder_path(anchor: Tag) -> list[str]:
