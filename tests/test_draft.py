@@ -199,8 +199,8 @@ def test_merge_inserts_entries_and_sections_and_keeps_every_line() -> None:
     assert merged.replace("\r\n", "\n").split("\n## ")[2:] == [
         "Articles\n\n### [A title I rewrote](https://a.example/first)\n\n> My own summary.\n\n"
         "### [Second](https://a.example/second)\n\n",  # the blank lines stay after it
-        "Python\n\n### [Py](https://a.example/py)\n\n",
-        "Videos\n\n### [A talk](https://youtu.be/abcdefghijk)\n\n",
+        "Python\n\n### [Py](https://a.example/py)\n",
+        "Videos\n\n### [A talk](https://youtu.be/abcdefghijk)\n",
         "Security\n\n### [Sec](https://a.example/sec)\n",
     ]
     old_lines = EDITED.splitlines(keepends=True)
