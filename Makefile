@@ -21,7 +21,7 @@ help:
 	@echo "make serve       serve $(OUTPUTDIR)/ on http://127.0.0.1:$(PORT)/ (PORT=...)"
 	@echo "make devserver   rebuild on every change and reload the open browser page"
 	@echo "make regenerate  rebuild on every change (no server)"
-	@echo "make publish     production build: publishconf.py, --fatal warnings"
+	@echo "make publish     production build, gates, deploy (TARGET=name DRY_RUN=1 SKIP_GATES=links,tests)"
 	@echo "make lint        ruff check and format check"
 	@echo "make bench       benchmarks: build speed, fetch speed, link checking (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
@@ -51,8 +51,14 @@ serve: $(STAMP)
 devserver: $(STAMP)
 	PORT=$(PORT) $(BIN)/python scripts/devserver.py --port $(PORT) --settings $(CONFFILE)
 
+# Production build (publishconf.py empties the output first), then gates and the deploy to
+# TARGET (default: [publish] in linkdigest.toml). DRY_RUN=1 shows what would change;
+# SKIP_GATES=links,tests skips gates in an emergency, with a loud warning each.
 publish: $(STAMP)
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings $(PELICANOPTS)
+	$(BIN)/python scripts/publish.py --output $(OUTPUTDIR) --pelican-settings $(PUBLISHCONF) \
+		$(if $(TARGET),--target $(TARGET)) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
+		$(if $(SKIP_GATES),--skip-gates $(SKIP_GATES))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

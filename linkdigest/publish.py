@@ -35,7 +35,7 @@ from linkdigest.linkcheck import (
     check_many,
     render_confirm_settings,
 )
-from linkdigest.linksources import read_content_links
+from linkdigest.linksources import LinkRef, read_content_links
 from linkdigest.sitecheck import check_internal_links
 from linkdigest.urls import is_http_url
 
@@ -316,17 +316,22 @@ def render_changed_posts(current: Mapping[str, str], checked: Mapping[str, str])
     return sorted(path for path, digest in current.items() if checked.get(path) != digest)
 
 
+def read_changed_links(files: Iterable[Path]) -> list[LinkRef]:
+    """The http(s) links written in ``files``, each with its file and line."""
+    return [ref for ref in read_content_links(files) if is_http_url(ref.url)]
+
+
 async def check_links(
-    files: list[Path],
+    refs: list[LinkRef],
+    posts: int,
     http: HttpSettings,
     options: CheckOptions,
     cache: Cache,
     progress: Callable[[LinkCheck], None] | None = None,
 ) -> GateResult:
-    """No dead http(s) link in ``files`` (each URL asked once, cached ok verdicts reused)."""
-    refs = [ref for ref in read_content_links(files) if is_http_url(ref.url)]
+    """No dead link among ``refs`` (each URL asked once, cached ok verdicts reused)."""
     where = {ref.path: render_path(Path(ref.path)) for ref in refs}
-    note = f"{len({r.url for r in refs})} links in {len(files)} new or changed posts"
+    note = f"{len({r.url for r in refs})} links in {posts} new or changed posts"
     if not refs:
         return GateResult("links", note=note)
     async with Fetcher(http) as fetcher, Fetcher(render_confirm_settings(http)) as confirm:

@@ -48,6 +48,7 @@ from linkdigest.publish import (
     check_output,
     check_tests,
     parse_skip_gates,
+    read_changed_links,
     read_deploy_record,
     read_post_hashes,
     read_site_facts,
@@ -92,9 +93,10 @@ def run_links_gate(
     current = read_post_hashes(site.content)
     changed = render_changed_posts(current, record.checked)
     cache = read_run_cache(PROGRAM, args.cache, disabled=False, normalise=False)
-    progress = Progress(f"{PROGRAM}: links", 1)
-    files = [site.content / path for path in changed]
-    result = asyncio.run(check_links(files, http, options, cache, lambda c: progress.advance()))
+    refs = read_changed_links(site.content / path for path in changed)
+    progress = Progress(f"{PROGRAM}: links", len({ref.url for ref in refs}))
+    gate = check_links(refs, len(changed), http, options, cache, lambda c: progress.advance(c.url))
+    result = asyncio.run(gate)
     write_cache(cache)
     checked = {p: h for p, h in record.checked.items() if p in current}
     return result, {**checked, **{path: current[path] for path in changed}}

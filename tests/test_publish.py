@@ -41,6 +41,7 @@ from linkdigest.publish import (
     find_draft_traces,
     parse_draft,
     parse_skip_gates,
+    read_changed_links,
     read_deploy_record,
     read_post_hashes,
     render_changed_posts,
@@ -261,7 +262,8 @@ def test_links_gate_names_dead_links_with_file_and_line(tmp_path: Path) -> None:
         http = parse_http_settings({"http": {"retries": 0}, "hosts": {"default": {"delay": 0.0}}})
         options = CheckOptions(cool_down=0.0)
         cache = Cache(tmp_path / "links.json", normalise=False)
-        result = asyncio.run(check_links([post], http, options, cache))
+        refs = read_changed_links([post])
+        result = asyncio.run(check_links(refs, 1, http, options, cache))
     finally:
         server.close()
     assert result.note == "2 links in 1 new or changed posts"
