@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Node tools for the checks (vnu, axe-core, Lighthouse), pinned by tools/package-lock.json.
+NODE_STAMP := tools/node_modules/.installed
 PELICAN := $(BIN)/pelican
 
 INPUTDIR := content
@@ -13,7 +15,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit help
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -27,6 +29,7 @@ help:
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
+	@echo "make audit       axe-core and Lighthouse on key pages, light and dark (needs chromium)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
 # The environment is (re)built when missing or older than pyproject.toml.
@@ -35,6 +38,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
+
+# --ignore-scripts: vnu-jar's install script would download a JDK; the system's Java is used.
+$(NODE_STAMP): tools/package.json tools/package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --prefix tools
+	touch $(NODE_STAMP)
 
 html: $(STAMP)
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
@@ -60,7 +68,7 @@ publish: $(STAMP)
 		$(if $(TARGET),--target $(TARGET)) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 		$(if $(SKIP_GATES),--skip-gates $(SKIP_GATES))
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -88,3 +96,7 @@ links: html
 # DRAFT_ARGS="--dry-run" prints it instead, "--offline" never uses the network.
 draft: $(STAMP)
 	$(BIN)/python scripts/draft.py $(MONTH) $(DRAFT_ARGS)
+
+# Production build served on 127.0.0.1; axe-core and Lighthouse in chromium; exit 2 on problems.
+audit: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
