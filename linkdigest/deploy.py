@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,15 @@ from linkdigest.settings import parse_table
 
 MARKER = ".linkdigest-site"
 TEMP_SUFFIX = ".linkdigest-tmp"
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # it names the target's record file
+GIT_SETTINGS = (
+    "-c",
+    "core.autocrlf=false",
+    "-c",
+    "core.safecrlf=false",
+    "-c",
+    "core.quotepath=off",
+)
 DEFAULT_PYTEST_ARGS = ("-m", "not slow", "-q", "-x", "-p", "no:cacheprovider")
 
 
@@ -105,14 +115,14 @@ def parse_publish_settings(data: Mapping[str, Any], source: str = "<settings>") 
     """The ``[publish]`` table of the parsed settings file, every target checked."""
     table = dict(data.get("publish", {}))
     raw_targets = table.pop("targets", {})
+    if not isinstance(raw_targets, Mapping):
+        raise ContentError(source, None, "[publish.targets] must hold one table per target")
     values = parse_table(table, PublishSettings, source, "publish", ignore=("targets",))
     args = values.get("pytest_args", list(DEFAULT_PYTEST_ARGS))
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         raise ContentError(source, None, "[publish] pytest_args must be a list of strings")
     base = Path(source).resolve().parent
-    targets = {
-        name: parse_target(name, raw, source, base) for name, raw in dict(raw_targets).items()
-    }
+    targets = {name: parse_target(name, raw, source, base) for name, raw in raw_targets.items()}
     default = values.get("target", "")
     if default and default not in targets:
         raise ContentError(source, None, f"[publish] target {default!r} has no table")
@@ -122,6 +132,8 @@ def parse_publish_settings(data: Mapping[str, Any], source: str = "<settings>") 
 def parse_target(name: str, raw: Any, source: str, base: Path) -> Target:
     """One ``[publish.targets.NAME]`` table; a relative folder is relative to ``base``."""
     table = f"publish.targets.{name}"
+    if not TARGET_NAME.fullmatch(name):
+        raise ContentError(source, None, f"[{table}]: a name is letters, digits, - and _")
     if not isinstance(raw, Mapping):
         raise ContentError(source, None, f"[{table}] must be a table")
     kind = raw.get("kind")
@@ -166,7 +178,8 @@ def render_target(target: Target) -> str:
 def render_marker(site_url: str) -> str:
     return (
         f"This folder holds the site {site_url}, deployed by linkdigest (make publish).\n"
-        "Each deploy deletes what the site no longer has. Remove this file to stop that.\n"
+        "Each deploy deletes what the site no longer has; without this file, deploys refuse\n"
+        "to touch this folder.\n"
     )
 
 
@@ -311,19 +324,10 @@ def deploy_rsync(output: Path, target: RsyncTarget, site_url: str, dry_run: bool
 # --- github pages -------------------------------------------------------------------------
 
 
-def git(work: Path, *args: str, **env: str) -> str:
+def git(work: Path, *args: str, cwd: Path | None = None, **env: str) -> str:
     """git on the private deploy repository ``work`` (never the project's own)."""
-    settings = [
-        "-c",
-        "core.autocrlf=false",
-        "-c",
-        "core.safecrlf=false",
-        "-c",
-        "core.quotepath=off",
-    ]
-    return run_tool(
-        ["git", *settings, "--git-dir", str(work), *args], f"git {args[0]}", **env
-    ).strip()
+    command = ["git", *GIT_SETTINGS, "--git-dir", str(work), *args]
+    return run_tool(command, f"git {args[0]}", cwd, **env).strip()
 
 
 def read_identity() -> dict[str, str]:
@@ -364,7 +368,7 @@ def write_pages_tree(work: Path, output: Path, target: PagesTarget) -> str:
     index = work / "deploy-index"
     index.unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(output)}
-    git(work, "add", "--all", "--force", ".", **env)
+    git(work, "add", "--all", "--force", ".", cwd=output, **env)
     extras = {".nojekyll": "" if target.nojekyll else None, "CNAME": target.cname or None}
     for name, text in extras.items():
         if text is not None:

@@ -119,6 +119,8 @@ def test_settings_name_every_target_and_resolve_folders_beside_the_file(tmp_path
         ({"target": "y", "targets": {}}, "[publish] target 'y' has no table"),
         ({"pytest_args": "-q"}, "pytest_args must be a list of strings"),
         ({"targets": {"x": "folder"}}, "[publish.targets.x] must be a table"),
+        ({"targets": {"../x": {"kind": "folder"}}}, "a name is letters, digits, - and _"),
+        ({"targets": 3}, "[publish.targets] must hold one table per target"),
     ],
 )
 def test_bad_settings_name_the_file_and_table(table: dict, message: str) -> None:
