@@ -15,7 +15,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -29,6 +29,7 @@ help:
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
+	@echo "make golden      rewrite the golden drafts in tests/golden/ from the current code (review the diff)"
 	@echo "make audit       axe-core and Lighthouse on key pages, light and dark (needs chromium)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
@@ -94,6 +95,10 @@ links: html
 
 # The month's digest draft from the [draft] sources in linkdigest.toml;
 # DRAFT_ARGS="--dry-run" prints it instead, "--offline" never uses the network.
+# Golden files (whole drafted digests) are rewritten from the current code; review the diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_draft_cli.py -q
+
 draft: $(STAMP)
 	$(BIN)/python scripts/draft.py $(MONTH) $(DRAFT_ARGS)
 

@@ -565,7 +565,7 @@ async def build_draft(
     existing = check_can_merge(existing_text, str(path)) if existing_text is not None else None
     index = read_content_index(base / settings.content, base, settings.category, path)
     _check_slug(index, render_template(settings.slug, month), path)
-    found = await read_sources(settings.sources, base, month, fetcher)
+    found = await read_sources(settings.sources, base, month, fetcher, options.max_description)
     plan = plan_draft(found.candidates, index.published, existing)
     completed = await complete_candidates(plan.new, fetcher, cache, options, progress)
     sections = group_entries(completed.candidates, settings)

@@ -381,7 +381,7 @@ def _page_info(page: _Html, content_type: str, trim: bool, max_description: int)
     title = _title(page)
     if trim:
         title = _trim_site_suffix(title, site_name, page.url)
-    description = _cut(_description(page), max_description)
+    description = render_summary_cut(_description(page), max_description)
     language = _language(page)
     return PageInfo(
         page.url, title, description, _canonical(page), site_name, language, content_type
@@ -595,7 +595,8 @@ def _site_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.strip().lower().removeprefix("www."))
 
 
-def _cut(text: str, limit: int) -> str:
+def render_summary_cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a sentence end, or a word with an ellipsis."""
     if len(text) <= limit:
         return text
     floor = limit * SENTENCE_FLOOR

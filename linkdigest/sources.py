@@ -8,6 +8,7 @@ bookmark is reported and the rest of the source is still read.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import re
 import warnings
@@ -24,11 +25,13 @@ from bs4 import BeautifulSoup, Tag
 
 from linkdigest.digest import iter_lines_with_code, parse_link_heading, parse_title
 from linkdigest.errors import ContentError, DigestError
-from linkdigest.extract import _cut as cut_text  # the fetch layer's summary cut, shared
+from linkdigest.extract import render_summary_cut
+from linkdigest.fetch import FetchOptions
 from linkdigest.http import Fetcher
 from linkdigest.links import render_plain_text
 from linkdigest.urls import is_http_url
 
+MAX_SUMMARY = FetchOptions().max_description  # the [fetch] setting; draft passes its value
 MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 MONTH_NAMES = tuple(calendar.month_name[1:])  # English, whatever the locale says
 BARE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -382,7 +385,9 @@ def _read_text_line(
 # Feeds (RSS 0.9x/1.0/2.0, Atom)
 
 
-def parse_feed(body: bytes, source: str, month: Month) -> SourceResult:
+def parse_feed(
+    body: bytes, source: str, month: Month, max_summary: int = MAX_SUMMARY
+) -> SourceResult:
     """The entries of a feed dated in ``month``. An entry without a link or a readable date
     is reported; a feed that is not well-formed is reported and read as far as it goes."""
     parsed = feedparser.parse(body, resolve_relative_uris=False)
@@ -391,7 +396,7 @@ def parse_feed(body: bytes, source: str, month: Month) -> SourceResult:
         return SourceResult((), (problem,))
     lines = _entry_lines(body)
     results = [
-        _feed_entry(entry, source, lines[i] if i < len(lines) else 0, month)
+        _feed_entry(entry, source, lines[i] if i < len(lines) else 0, month, max_summary)
         for i, entry in enumerate(parsed.entries)
     ]
     candidates = tuple(r for r in results if isinstance(r, Candidate))
@@ -425,7 +430,9 @@ def _entry_lines(body: bytes) -> list[int]:
     return [text.count("\n", 0, match.start()) + 1 for match in FEED_ITEM.finditer(text)]
 
 
-def _feed_entry(entry: Any, source: str, line: int, month: Month) -> Candidate | Skipped | None:
+def _feed_entry(
+    entry: Any, source: str, line: int, month: Month, max_summary: int
+) -> Candidate | Skipped | None:
     title = _feed_text(entry, "title")
     link = str(entry.get("link", "")).strip()
     label = _quote(title or link or "untitled")
@@ -439,7 +446,7 @@ def _feed_entry(entry: Any, source: str, line: int, month: Month) -> Candidate |
     if not month.contains(when):
         return None
     tags = tuple(str(t.get("term") or t.get("label") or "").strip() for t in entry.get("tags", []))
-    summary = cut_text(_feed_text(entry, "summary"), 300)
+    summary = render_summary_cut(_feed_text(entry, "summary"), max_summary)
     return Candidate(link, title, summary, "", tuple(t for t in tags if t), when, source, line)
 
 
@@ -565,7 +572,9 @@ def _bookmark_note(anchor: Tag) -> str:
 # Reading sources from disk or the network
 
 
-def read_source(spec: SourceSettings, base: Path, month: Month) -> SourceResult:
+def read_source(
+    spec: SourceSettings, base: Path, month: Month, max_summary: int = MAX_SUMMARY
+) -> SourceResult:
     """Read one file source; an unreadable file is a Skipped, not an error."""
     name = render_source_path(spec.path, month)
     try:
@@ -580,7 +589,7 @@ def read_source(spec: SourceSettings, base: Path, month: Month) -> SourceResult:
             ),
         )
     if spec.kind is SourceKind.FEED:
-        return apply_source_section(parse_feed(raw, name, month), spec)
+        return apply_source_section(parse_feed(raw, name, month, max_summary), spec)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -606,7 +615,7 @@ def apply_source_section(result: SourceResult, spec: SourceSettings) -> SourceRe
 
 
 async def fetch_feed_source(
-    spec: SourceSettings, fetcher: Fetcher | None, month: Month
+    spec: SourceSettings, fetcher: Fetcher | None, month: Month, max_summary: int = MAX_SUMMARY
 ) -> SourceResult:
     """A feed at an http(s) URL, through the polite fetcher; without one (offline), a Skipped."""
     if fetcher is None:
@@ -620,17 +629,23 @@ async def fetch_feed_source(
         return SourceResult(
             (), (Skipped(spec.url, 0, f"feed not read ({why}); check the URL or try again later"),)
         )
-    return apply_source_section(parse_feed(result.body, spec.url, month), spec)
+    return apply_source_section(parse_feed(result.body, spec.url, month, max_summary), spec)
 
 
 async def read_sources(
-    specs: Sequence[SourceSettings], base: Path, month: Month, fetcher: Fetcher | None
+    specs: Sequence[SourceSettings],
+    base: Path,
+    month: Month,
+    fetcher: Fetcher | None,
+    max_summary: int = MAX_SUMMARY,
 ) -> SourceResult:
-    """Every source in settings order; feeds at URLs are fetched, the rest read from disk."""
+    """Every source, results in settings order; feeds at URLs are fetched concurrently
+    (the fetcher keeps it polite), the rest read from disk."""
+    fetched = await asyncio.gather(
+        *(fetch_feed_source(spec, fetcher, month, max_summary) for spec in specs if spec.url)
+    )
+    remote = iter(fetched)
     total = SourceResult()
     for spec in specs:
-        if spec.url:
-            total += await fetch_feed_source(spec, fetcher, month)
-        else:
-            total += read_source(spec, base, month)
+        total += next(remote) if spec.url else read_source(spec, base, month, max_summary)
     return total
