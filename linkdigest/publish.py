@@ -11,11 +11,13 @@ import gzip
 import hashlib
 import html
 import json
+import os
 import re
+import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +68,7 @@ FEED_SETTINGS = (
 LISTINGS = frozenset({"tag", "tags", "category", "categories", "author", "authors"})
 STATUS_DRAFT = re.compile(r"^\s*status:\s*draft\s*$", re.IGNORECASE | re.MULTILINE)
 PLACEHOLDER = re.compile(r"\{[^}]*\}|%s")
+MAKE_VARIABLES = frozenset({"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TARGET", "DRY_RUN", "SKIP_GATES"})
 
 
 @dataclass(frozen=True)
@@ -285,17 +288,20 @@ def check_feeds(site: SiteFacts) -> GateResult:
     return GateResult("feeds", tuple(problems), f"{len(feeds)} feeds")
 
 
-def check_tests(pytest_args: Iterable[str], cwd: Path) -> GateResult:
+def check_tests(pytest_args: Sequence[str], cwd: Path) -> GateResult:
     """The test suite's fast part passes (pytest in a subprocess, in ``cwd``)."""
     command = [sys.executable, "-m", "pytest", *pytest_args]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    # Run from `make publish`, the suite would inherit make's command-line variables, and
+    # its own `make` calls would see them: test as a plain shell would.
+    env = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     last = lines[-1].strip("= ") if lines else done.stderr.strip()
     if done.returncode == 0:
         return GateResult("tests", note=last)
     failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))][:20]
     reason = "no test ran" if done.returncode == 5 else last
-    return GateResult("tests", (*failed, f"pytest {' '.join(pytest_args)}: {reason}"))
+    return GateResult("tests", (*failed, f"{shlex.join(['pytest', *pytest_args])}: {reason}"))
 
 
 # --- links since the last deploy ----------------------------------------------------------

@@ -5,6 +5,7 @@ leave the target byte-identical; dry runs; interrupted deploys re-run to complet
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -322,7 +323,10 @@ def test_no_build_no_deploy(publisher: Publisher) -> None:
 def make_lines(*variables: str) -> list[str]:
     """The commands `make publish` would run (``make -n``), one per line."""
     command = ["make", "-n", "publish", *variables]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    # Run by `make publish` itself (the tests gate), the outer make's variables would leak in.
+    leaking = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TARGET", "DRY_RUN", "SKIP_GATES"}
+    env = {name: value for name, value in os.environ.items() if name not in leaking}
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     return done.stdout.replace("\\\n", " ").splitlines()
 
 
