@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from linkdigest.cache import write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
@@ -85,11 +86,11 @@ def say(message: str) -> None:
 
 
 def run_links_gate(
-    site: SiteFacts, record: DeployRecord, args: argparse.Namespace
+    site: SiteFacts, record: DeployRecord, data: dict[str, Any], args: argparse.Namespace
 ) -> tuple[GateResult, dict[str, str]]:
     """The links gate, and the post hashes to record when the deploy succeeds."""
-    data = read_settings_file(args.settings)
-    http, options = parse_http_settings(data, args.settings), parse_check_options(data)
+    http = parse_http_settings(data, args.settings)
+    options = parse_check_options(data, args.settings)
     current = read_post_hashes(site.content)
     changed = render_changed_posts(current, record.checked)
     cache = read_run_cache(PROGRAM, args.cache, disabled=False, normalise=False)
@@ -105,6 +106,7 @@ def run_links_gate(
 def run_gates(
     site: SiteFacts,
     settings: PublishSettings,
+    data: dict[str, Any],
     record: DeployRecord,
     skip: tuple[str, ...],
     args: argparse.Namespace,
@@ -123,7 +125,7 @@ def run_gates(
         if name in skip:
             results.append(GateResult(name, skipped=True))
         elif name == "links":
-            result, checked = run_links_gate(site, record, args)
+            result, checked = run_links_gate(site, record, data, args)
             results.append(result)
         else:
             results.append(local[name]())
@@ -155,13 +157,14 @@ def deploy_site(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = parse_publish_settings(read_settings_file(args.settings), args.settings)
+        data = read_settings_file(args.settings)
+        settings = parse_publish_settings(data, args.settings)
         target = pick_target(settings, args.target, args.settings)
         skip = parse_skip_gates(args.skip_gates)
         site = read_site_facts(args.pelican_settings, args.output)
         record_path = args.state / f"{target.name}.json"
         record = read_deploy_record(record_path, target.name)
-        results, checked = run_gates(site, settings, record, skip, args)
+        results, checked = run_gates(site, settings, data, record, skip, args)
         failed = [r.name for r in results if not r.ok]
         if failed:
             say(f"nothing deployed: gate {', '.join(failed)} failed; fix it and publish again")
