@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Audit the site in a real browser: axe-core and Lighthouse, in light and dark schemes.
+
+  scripts/audit.py                  build with publishconf.py, serve on 127.0.0.1, audit
+  scripts/audit.py --min-score 90   the lowest Lighthouse score that passes (default 95)
+  scripts/audit.py --runs 1         Lighthouse runs per page and scheme (default 3, median)
+  scripts/audit.py --reports DIR    Lighthouse reports, screenshots, logs (.cache/audit)
+
+Audits the home page, the newest digest, the links page and the newest ordinary post with
+axe-core (WCAG 2.2 AA) and Lighthouse 12 (mobile) in Debian's chromium, headless.
+Exit 2 when axe finds a violation, a score is under --min-score, a request left 127.0.0.1
+or a colour scheme was not emulated; 0 when none; 1 when a tool is missing or the build fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from linkdigest.audit import (
+    AXE_TAGS,
+    CATEGORIES,
+    INSTALL_HINT,
+    TOOLS,
+    AuditPage,
+    LocalSite,
+    NetLogSummary,
+    PageAudit,
+    check_audit,
+    check_net_log,
+    is_embed_url,
+    parse_audit_lines,
+    parse_log_urls,
+    parse_net_log,
+    read_audit_pages,
+    render_audit_table,
+    render_notes,
+)
+from linkdigest.cli import ERROR, OK, PROBLEMS, report_error
+from linkdigest.errors import DigestError
+
+PROGRAM = "audit"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMES = ("light", "dark")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--node", default="node")
+    parser.add_argument("--min-score", type=int, default=95)
+    parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs (median kept)")
+    parser.add_argument("--reports", type=Path, default=ROOT / ".cache" / "audit")
+    parser.add_argument("--content", type=Path, default=ROOT / "content")
+    parser.add_argument("--settings", type=Path, default=ROOT / "publishconf.py")
+    parser.add_argument("--digest-category", default="summary")
+    return parser.parse_args(argv)
+
+
+def find_setup_problem(args: argparse.Namespace) -> str | None:
+    """What is missing to run the audit, said as what to do; None when all is there."""
+    if not (Path(args.chromium).is_file() and os.access(args.chromium, os.X_OK)):
+        return f"{args.chromium} not found: `apt-get install chromium` (or --chromium PATH)"
+    if shutil.which(args.node) is None:
+        return f"{args.node} not found: install Node.js 18.20+ (`apt-get install nodejs npm`)"
+    if not (TOOLS / "node_modules" / "lighthouse").is_dir():
+        return f"tools/node_modules is missing: run `make audit`, or {INSTALL_HINT}"
+    return None
+
+
+def build_site(args: argparse.Namespace, output: Path, site_url: str) -> str | None:
+    """Production settings with the local server as SITEURL; the build log when it fails."""
+    command = [
+        *(sys.executable, "-m", "pelican", str(args.content), "-o", str(output)),
+        *("-s", str(args.settings), "--fatal", "warnings"),
+        # A cache of its own: this build must not feed `make html`'s cache.
+        *("-e", f"CACHE_PATH={json.dumps(str(output.parent / 'cache'))}"),
+    ]
+    env = {**os.environ, "SITEURL": site_url}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    return None if result.returncode == 0 else result.stdout + result.stderr
+
+
+def run_browser(
+    args: argparse.Namespace, pages: list[AuditPage], site_url: str, work: Path
+) -> tuple[list[PageAudit], NetLogSummary, str]:
+    """tools/audit.mjs over every page and scheme: results, chromium's net log and the
+    tools' own log (its progress lines are shown as they come)."""
+    config = {
+        "base": site_url,
+        "chromium": args.chromium,
+        "pages": [{"name": page.name, "path": page.path} for page in pages],
+        "schemes": list(SCHEMES),
+        "runs": args.runs,
+        "reports": str(args.reports),
+        "netLog": str(args.reports / "chromium.netlog.json"),
+        "axeTags": list(AXE_TAGS),
+        "categories": list(CATEGORIES),
+    }
+    args.reports.mkdir(parents=True, exist_ok=True)
+    (work / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    command = [args.node, str(TOOLS / "audit.mjs"), str(work / "config.json")]
+    stdout, log, code = run_showing_progress(command, args.reports / "audit.log")
+    if code != 0:
+        raise DigestError(f"tools/audit.mjs failed (exit {code}): see {args.reports}/audit.log")
+    net_log = Path(config["netLog"]).read_text(encoding="utf-8")
+    return parse_audit_lines(stdout), parse_net_log(net_log), log
+
+
+def run_showing_progress(command: list[str], log_path: Path) -> tuple[str, str, int]:
+    """Run ``command``: its stdout, its whole stderr (also written to ``log_path``) and its
+    exit code; stderr lines starting with ``audit:`` are shown as progress."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    ) as process:
+        stdout_lines: list[str] = []
+        reader = threading.Thread(target=lambda: stdout_lines.extend(process.stdout or []))
+        reader.start()
+        log_lines: list[str] = []
+        for line in process.stderr or []:
+            log_lines.append(line)
+            if line.startswith("audit:"):
+                print(line, end="", file=sys.stderr, flush=True)
+        reader.join()
+    log_path.write_text("".join(log_lines), encoding="utf-8")
+    return "".join(stdout_lines), "".join(log_lines), process.returncode
+
+
+def print_report(
+    results: list[PageAudit], net: NetLogSummary, log: str, site: LocalSite, min_score: int
+) -> list[str]:
+    """The table, notes, then every problem; returns the problems."""
+    print(render_audit_table(results))
+    for note in render_notes(results):
+        print(f"note: {note}")
+    if net.requests:
+        hosts = sorted({url.split("/")[2] for url in net.requests})
+        print(
+            f"note: chromium asked for, and was stopped before any DNS lookup: {', '.join(hosts)}"
+        )
+    problems = check_audit(results, min_score) + check_net_log(net)
+    problems += [
+        f"a tool's log names {url}" for url in parse_log_urls(log) if not is_embed_url(url)
+    ]
+    problems += [f"404 from the local server: {path}" for path in sorted(set(site.missing))]
+    for problem in problems:
+        print(f"problem: {problem}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.reports = args.reports.resolve()
+    if problem := find_setup_problem(args):
+        print(f"{PROGRAM}: {problem}", file=sys.stderr)
+        return ERROR
+    with tempfile.TemporaryDirectory(prefix="linkdigest-audit-") as folder:
+        work = Path(folder)
+        site = LocalSite(work / "output")
+        try:
+            if log := build_site(args, work / "output", site.url):
+                print(f"{PROGRAM}: the build failed:\n{log[-3000:]}", file=sys.stderr)
+                return ERROR
+            pages = read_audit_pages(work / "output", args.digest_category)
+            results, net, log = run_browser(args, pages, site.url, work)
+            problems = print_report(results, net, log, site, args.min_score)
+        except DigestError as error:
+            return report_error(PROGRAM, error)
+        finally:
+            site.close()
+    print(f"reports and screenshots: {args.reports}")
+    return PROBLEMS if problems else OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
