@@ -281,7 +281,8 @@ def read_rsync_listing(target: RsyncTarget) -> set[str] | None:
     if done.returncode == 23 and "No such file or directory" in done.stderr:
         return None
     if done.returncode != 0:
-        raise DeployError(f"rsync {target.destination}: cannot list: {done.stderr.strip()}")
+        detail = " / ".join(line.strip() for line in done.stderr.splitlines() if line.strip())
+        raise DeployError(f"rsync {target.destination}: cannot list it: {detail}")
     names = (line.split(maxsplit=4)[-1] for line in done.stdout.splitlines() if line.strip())
     return {name for name in names if name != "."}
 

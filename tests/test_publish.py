@@ -542,3 +542,15 @@ def test_parse_name_status() -> None:
     assert parse_name_status(text) == Changes(
         ("new.html",), ("index.html", "link.html"), ("old.html",)
     )
+
+
+def test_rsync_over_a_remote_shell_to_user_at_host(tmp_path: Path) -> None:
+    output = make_site(tmp_path / "out", SITE)
+    fake_ssh = str(FIXTURES / "fake-ssh")
+    target = RsyncTarget("server", f"deploy@web.invalid:{tmp_path / 'srv'}/", ssh=fake_ssh)
+    assert deploy_rsync(output, target, SITE_URL, dry_run=False).added == tuple(sorted(SITE))
+    srv = tmp_path / "srv"
+    assert snapshot(srv) == {**snapshot(output), MARKER: (srv / MARKER).read_bytes()}
+    (output / "index.html").unlink()
+    assert deploy_rsync(output, target, SITE_URL, dry_run=False).removed == ("index.html",)
+    assert not (srv / "index.html").exists()
