@@ -43,7 +43,7 @@ THEME_COLOR_LIGHT = "#fdfcfa"
 THEME_COLOR_DARK = "#15171b"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["digest", "feeds", "sitemap"]
+PLUGINS = ["digest", "feeds", "sitemap", "search"]
 
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
@@ -123,6 +123,12 @@ DIGEST_WARN_DRAFTS = True
 # Drafts are written to drafts/ and listed on the home page while previewing.
 SHOW_DRAFTS = True
 SITEMAP_ENABLED = False
+
+# Search plugin (plugins/search.py): the Pagefind index of posts and digest links, and the
+# search page. Indexing runs on every build and needs no network.
+SEARCH_ENABLED = True
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 
 CACHE_CONTENT = True
 GZIP_CACHE = False  # compressing the cache costs more build time than the disk it saves

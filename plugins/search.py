@@ -1,0 +1,84 @@
+"""search: builds the Pagefind index of the site and writes the search page.
+
+Thin glue over ``linkdigest.search``. Signals, and why:
+
+- ``initialized``: the ``SEARCH_*`` defaults go into the settings before any template is
+  rendered, so ``partials/_search.html`` can test ``SEARCH_ENABLED`` on every page.
+- ``get_generators``: indexing runs as a generator rather than on ``finalized`` because a
+  generator is handed the final context (published posts and pages, the digests' links)
+  and its pages are written with Pelican's writer and the theme, as every other page is.
+  A failure to index is logged as an error: the preview still builds, and `make publish`
+  (``--fatal warnings``) fails, so a site without working search is never published.
+
+Settings (defaults below): SEARCH_ENABLED, SEARCH_URL, SEARCH_SAVE_AS.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from linkdigest.search import (
+    ContentRef,
+    SearchError,
+    select_search_documents,
+    write_search_index,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    # False skips the index and the search page (and the partial renders nothing).
+    "SEARCH_ENABLED": True,
+    "SEARCH_URL": "search/",
+    "SEARCH_SAVE_AS": "search/index.html",
+}
+
+
+def add_defaults(pelican: Any) -> None:
+    for name, value in DEFAULTS.items():
+        pelican.settings.setdefault(name, value)
+
+
+def content_ref(item: Any) -> ContentRef:
+    return ContentRef(item.url, item.title, item.status, item.content)
+
+
+class SearchGenerator(Generator):
+    """Writes the search page and the Pagefind bundle (``pagefind/``)."""
+
+    def generate_output(self, writer: Any) -> None:
+        settings = self.settings
+        if not settings["SEARCH_ENABLED"]:
+            return
+        writer.write_file(
+            settings["SEARCH_SAVE_AS"],
+            self.get_template("search"),
+            self.context,
+            relative_urls=settings["RELATIVE_URLS"],
+            url=settings["SEARCH_URL"],
+            page_name="search",
+        )
+        items = [*self.context.get("articles", []), *self.context.get("pages", [])]
+        language = settings.get("DEFAULT_LANG", "en")
+        documents = select_search_documents(
+            map(content_ref, items), self.context.get("digest_sources", []), language
+        )
+        try:
+            report = write_search_index(self.output_path, documents, language)
+        except SearchError as error:
+            logger.error("search: %s", error)
+            return
+        logger.info("search: indexed %d documents in %.2f s", report.documents, report.seconds)
+
+
+def get_generators(_pelican: Any) -> type[Generator]:
+    return SearchGenerator
+
+
+def register() -> None:
+    signals.initialized.connect(add_defaults)
+    signals.get_generators.connect(get_generators)

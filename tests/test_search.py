@@ -1,0 +1,408 @@
+"""Search: what goes into the index, the index a real build writes, and searching it for real
+(Pagefind's own runtime under Node, and the whole page in headless Chromium when present)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import mimetypes
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import pytest
+from bs4 import BeautifulSoup
+from markdown import Markdown
+
+from linkdigest.digest import parse_digest
+from linkdigest.html import DigestRef, render_digest_html
+from linkdigest.links import DigestSource
+from linkdigest.search import (
+    ContentRef,
+    SearchDocument,
+    SearchError,
+    select_search_documents,
+    swap_folder,
+    write_search_index,
+)
+from tests.conftest import ROOT, Build
+from tests.servers import LocalServer, Reply, Seen
+
+THEME = ROOT / "theme"
+SEARCH_JS = THEME / "static" / "js" / "search.js"
+EVIL_TITLE = "A <img src=x onerror=alert(1)> trap"
+
+DIGEST = """\
+Title: Month summary - March 2026
+Date: 2026-03-31
+Category: summary
+Tags: links
+Slug: 2026-march-links
+Summary: March links.
+
+# March 2026
+
+Mostly about sourdough starters this month.
+
+## Articles
+
+### [How queues fail under load](https://example.org/queues-under-load)
+
+> Backpressure explained with bakery lines.
+
+### [{evil}](https://evil.example/trap)
+
+> A summary with <b>bold</b> claims & more.
+
+## Videos
+
+### [Caching talk](https://www.youtube.com/watch?v=abcdefghijk)
+
+> Zeppelin metaphors throughout.
+"""
+
+DRAFT_DIGEST = """\
+Title: Month summary - April 2026
+Date: 2026-04-30
+Category: summary
+Slug: 2026-april-links
+Status: draft
+
+## Articles
+
+### [Unpublished marmalade link](https://example.org/marmalade)
+
+> Never searchable.
+"""
+
+POST = """\
+Title: Notes on kombucha
+Date: 2026-03-10
+Category: notes
+Tags: links, drinks
+Slug: kombucha
+
+Fermentation takes patience.
+"""
+
+HIDDEN = """\
+Title: Hidden lighthouse post
+Date: 2026-03-11
+Category: notes
+Slug: hidden-post
+Status: hidden
+
+Lighthouse keepers only.
+"""
+
+PAGE = """\
+Title: About
+Slug: about
+
+Written by a cartographer.
+"""
+
+
+def site_files() -> dict[str, str]:
+    return {
+        "posts/2026-03-links.md": DIGEST.replace("{evil}", EVIL_TITLE),
+        "posts/2026-04-links.md": DRAFT_DIGEST,
+        "posts/kombucha.md": POST,
+        "posts/hidden.md": HIDDEN,
+        "pages/about.md": PAGE,
+    }
+
+
+def digest_source(published: bool = True) -> DigestSource:
+    text = DIGEST.replace("{evil}", EVIL_TITLE)
+    digest = render_digest_html(parse_digest(text), Markdown(output_format="html").convert)
+    ref = DigestRef("Month summary - March 2026", "posts/2026/03/2026-march-links/", "2026-03-31")
+    return DigestSource(ref, digest, published)
+
+
+def read_fragments(output: Path) -> list[dict]:
+    """Every document of a built Pagefind index, as Pagefind stored it."""
+    fragments = []
+    for path in (output / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
+    return fragments
+
+
+# --- what is indexed --------------------------------------------------------------------
+
+
+def test_only_published_posts_and_pages_are_indexed() -> None:
+    items = [
+        ContentRef("posts/a/", "A", "published", "<p>alpha</p>"),
+        ContentRef("drafts/b/", "B", "draft", "<p>beta</p>"),
+        ContentRef("posts/c/", "C", "hidden", "<p>gamma</p>"),
+        ContentRef("about/", "About", "published", "<p>delta</p>"),
+    ]
+    documents = select_search_documents(items, [], "en")
+    assert [d.url for d in documents] == ["/posts/a/", "/about/"]
+    assert "<h1>A</h1>" in documents[0].html and "alpha" in documents[0].html
+
+
+def test_a_digest_is_indexed_as_its_prose_and_as_its_links() -> None:
+    source = digest_source()
+    item = ContentRef(source.ref.url, source.ref.title, "published", "<h3>every link</h3>")
+    post, links = select_search_documents([item], [source], "en")
+    assert post.url == "/posts/2026/03/2026-march-links/"
+    assert "sourdough" in post.html and "<h2>Articles</h2>" in post.html
+    assert "queues" not in post.html  # the links are the other document's
+    assert links.url == "/posts/2026/03/2026-march-links/#links"
+    page = BeautifulSoup(links.html, "html.parser")
+    assert page.main["data-pagefind-filter"] == "kind:link"
+    headings = page.select("main > h3[id]")
+    assert [h["id"] for h in headings] == [e.anchor for e in source.digest.entries]
+    assert headings[1].get_text() == EVIL_TITLE  # escaped: it is text, not an element
+    assert not page.select("main img")
+    where = json.loads(page.select_one('[data-pagefind-meta="links"]').get_text())
+    assert where[headings[0]["id"]] == ["example.org", "Articles"]
+    assert page.select_one('[data-pagefind-meta="title"]').get_text() == source.ref.title
+
+
+def test_unpublished_digests_give_no_links() -> None:
+    item = ContentRef("posts/2026/03/2026-march-links/", "M", "draft", "")
+    assert select_search_documents([item], [digest_source(published=False)], "en") == []
+
+
+def test_the_new_bundle_replaces_the_old_one(tmp_path: Path) -> None:
+    old, new = tmp_path / "pagefind", tmp_path / ".pagefind-new"
+    old.mkdir()
+    (old / "stale.pf_fragment").write_text("old")
+    new.mkdir()
+    (new / "pagefind.js").write_text("new")
+    swap_folder(new, old)
+    assert [p.name for p in old.iterdir()] == ["pagefind.js"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pagefind"]
+
+
+def test_a_missing_binary_is_a_clear_error_and_keeps_the_old_index(tmp_path: Path) -> None:
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "pagefind.js").write_text("previous")
+    document = SearchDocument("/a/", "<main><h1>A</h1></main>")
+    with pytest.raises(SearchError, match="cannot start Pagefind"):
+        write_search_index(tmp_path, [document], "en", executable=tmp_path / "no-such-binary")
+    assert [p.name for p in tmp_path.iterdir()] == ["pagefind"]
+    assert (tmp_path / "pagefind" / "pagefind.js").read_text() == "previous"
+
+
+# --- a real build -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def search_site(tiny_site) -> Build:
+    build = tiny_site(site_files())
+    assert build.returncode == 0, build.log
+    return build
+
+
+def test_the_build_indexes_posts_pages_and_links_but_no_listing(search_site: Build) -> None:
+    output = search_site.output
+    fragments = read_fragments(output)
+    urls = {f["url"] for f in fragments}
+    digest = "/posts/2026/03/2026-march-links/"
+    assert urls == {digest, digest + "#links", "/posts/2026/03/kombucha/", "/about/"}
+    entry = json.loads((output / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["languages"]["en"]["page_count"] == 4
+    links = next(f for f in fragments if f["url"].endswith("#links"))
+    assert links["filters"] == {"kind": ["link"]}
+    assert [a["text"] for a in links["anchors"]] == [
+        "How queues fail under load",
+        EVIL_TITLE,
+        "Caching talk",
+    ]
+    text = json.dumps(fragments)
+    for absent in ("marmalade", "Lighthouse", "Page not found", "All links"):
+        assert absent not in text  # drafts, hidden posts, 404, links page, listings
+    assert not list((output / "pagefind").glob("pagefind-*ui*"))  # never loaded: not shipped
+    assert (output / "search" / "index.html").is_file()
+
+
+def test_pages_never_load_pagefind_until_search_is_opened(search_site: Build) -> None:
+    home = search_site.read("index.html")
+    assert "pagefind" not in home  # only search.js knows where the index is, and imports it
+    script = BeautifulSoup(home, "html.parser").select_one('script[src$="theme/js/search.js"]')
+    assert script is not None and script.has_attr("defer")
+    source = SEARCH_JS.read_text(encoding="utf-8")
+    assert re.search(r"^\s*import\s", source, re.MULTILINE) is None  # no static import
+    assert source.count("import(") == 1 and "function load()" in source
+
+
+def test_search_can_be_turned_off(tiny_site) -> None:
+    build = tiny_site(site_files(), extra="SEARCH_ENABLED = False\n")
+    assert build.returncode == 0, build.log
+    assert not (build.output / "pagefind").exists()
+    assert not (build.output / "search").exists()
+    assert "search.js" not in build.read("index.html")
+
+
+def test_the_search_page_works_without_javascript_as_a_signpost(search_site: Build) -> None:
+    page = BeautifulSoup(search_site.read("search/index.html"), "html.parser")
+    form = page.select_one("[data-search-page] form[role=search]")
+    field = form.select_one("input[type=search][name=q]")
+    assert form.select_one(f'label[for="{field["id"]}"]')
+    note = page.select_one("noscript").get_text(" ", strip=True)
+    assert "needs JavaScript" in note and "All links" in note
+    assert page.select_one('[role="status"][aria-live="polite"]')
+
+
+# --- the partial and the script -----------------------------------------------------------
+
+
+def render_partial(**context: object) -> BeautifulSoup:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(THEME / "templates"))
+    html = env.get_template("partials/_search.html").render(
+        SITEURL="", SEARCH_URL="search/", **context
+    )
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_the_partial_is_a_labelled_link_and_dialog() -> None:
+    partial = render_partial(SEARCH_ENABLED=True)
+    link = partial.select_one("a.search-open")
+    assert link["href"] == "/search/" and link.get_text(strip=True) == "Search"
+    dialog = partial.select_one("dialog")
+    assert dialog["aria-label"] == "Search"
+    field = dialog.select_one("input[type=search]")
+    assert dialog.select_one(f'label[for="{field["id"]}"]').get_text(strip=True)
+    assert dialog.select_one('[role="status"][aria-live="polite"]')
+    assert partial.select_one('script[src="/theme/js/search.js"]').has_attr("defer")
+    assert not render_partial(SEARCH_ENABLED=False).get_text(strip=True)
+
+
+def test_search_js_stays_small_and_never_writes_html() -> None:
+    source = SEARCH_JS.read_text(encoding="utf-8")
+    assert len(source.encode()) <= 8_000
+    theme_js = sum(p.stat().st_size for p in (THEME / "static").rglob("*.js"))
+    assert theme_js <= 20_000
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in source
+
+
+# --- searching the built index for real ---------------------------------------------------
+
+
+def static_route(folder: Path):
+    """A LocalServer route serving a built site; a missing file is a 404."""
+
+    def answer(seen: Seen) -> Reply:
+        path = unquote(urlsplit(seen.path).path).lstrip("/")
+        target = folder / path
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() or folder.resolve() not in target.resolve().parents:
+            return Reply(404, body=b"not found")
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if target.suffix in (".js", ".mjs"):
+            kind = "text/javascript"
+        return Reply(200, {"Content-Type": kind}, target.read_bytes())
+
+    return answer
+
+
+@pytest.fixture
+def served(search_site: Build) -> Iterator[LocalServer]:
+    server = LocalServer("127.0.0.1")
+    server.default = static_route(search_site.output)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+NODE_SEARCH = """
+const [bundle, base, term, filters] = process.argv.slice(2);
+const pagefind = await import(bundle);
+await pagefind.options({ basePath: base });
+await pagefind.init();
+const search = await pagefind.search(term, { filters: JSON.parse(filters) });
+const found = await Promise.all(search.results.map((r) => r.data()));
+console.log(JSON.stringify(found.map((d) => ({ url: d.url, meta: d.meta, subs: d.sub_results }))));
+"""
+
+
+def node_search(
+    served: LocalServer, output: Path, tmp: Path, term: str, filters: dict
+) -> list[dict]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: Pagefind's runtime cannot be run here")
+    # pagefind.js is an ES module without a package.json saying so; .mjs tells Node.
+    bundle = tmp / "pagefind.mjs"
+    shutil.copy(output / "pagefind" / "pagefind.js", bundle)
+    script = tmp / "search.mjs"
+    script.write_text(NODE_SEARCH, encoding="utf-8")
+    args = [str(bundle), served.url("/pagefind/"), term, json.dumps(filters)]
+    result = subprocess.run([node, str(script), *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_pagefind_finds_a_link_by_its_summary_at_its_anchor(
+    served: LocalServer, search_site: Build, tmp_path: Path
+) -> None:
+    found = node_search(served, search_site.output, tmp_path, "bakery", {"kind": "link"})
+    assert len(found) == 1
+    subs = found[0]["subs"]
+    assert [s["title"] for s in subs] == ["How queues fail under load"]
+    assert subs[0]["url"].endswith(
+        "/posts/2026/03/2026-march-links/#link-how-queues-fail-under-load"
+    )
+    assert "<mark>bakery</mark>" in subs[0]["excerpt"]
+    assert found[0]["meta"]["title"] == "Month summary - March 2026"
+    assert not served.unexpected
+
+
+def test_pagefind_finds_posts_apart_from_links(
+    served: LocalServer, search_site: Build, tmp_path: Path
+) -> None:
+    posts = node_search(served, search_site.output, tmp_path, "kombucha", {"not": {"kind": "link"}})
+    assert [p["meta"]["title"] for p in posts] == ["Notes on kombucha"]
+    links = node_search(served, search_site.output, tmp_path, "kombucha", {"kind": "link"})
+    assert links == []
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (CI installs none): skipped")
+def test_the_search_page_shows_results_in_a_real_browser(
+    served: LocalServer, tmp_path: Path
+) -> None:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        # Virtual time runs the page's timers and fetches to completion before the dump.
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        served.url("/search/?q=onerror+bakery"),
+    ]
+    # Fetches run in real time beside the virtual clock: on a busy machine the dump can come
+    # before the answer, so a page still waiting is loaded again (at most three times).
+    for _attempt in range(3):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        page = BeautifulSoup(result.stdout, "html.parser")
+        status = page.select_one("[data-search-page] .search-status").get_text()
+        if status:
+            break
+    assert status == "links from 1 digest", result.stdout[-2000:]
+    titles = [a.get_text() for a in page.select("[data-search-page] .search-result a")]
+    assert sorted(titles) == sorted(["How queues fail under load", EVIL_TITLE])
+    assert not page.select(".search-results img")  # the web's title stayed text
+    first = page.select_one("[data-search-page] .search-result")
+    assert first.select_one(".domain").get_text() in ("example.org", "evil.example")
+    assert first.select_one(".search-excerpt mark")
+    assert "Month summary - March 2026" in first.select_one(".search-where").get_text()
+    assert not served.unexpected
