@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from linkdigest import __version__
@@ -30,7 +34,27 @@ from linkdigest.settings import parse_table, read_settings_file
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
-CONNECTION_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)
+HOST_BUSY_STATUSES = frozenset({429, 503})
+CONNECTION_ERRORS = (
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.RemoteProtocolError,
+    httpcore.ConnectError,
+    httpcore.ReadError,
+    httpcore.RemoteProtocolError,
+)
+TIMEOUT_ERRORS = (httpx.TimeoutException, httpcore.TimeoutException)
+TRANSPORT_ERRORS = (
+    httpx.TransportError,
+    httpx.InvalidURL,
+    httpx.UnsupportedProtocol,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    httpcore.ProxyError,
+)
+# URLs made only of characters RFC 3986 allows need no re-encoding (IPv6 literals aside).
+PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
 
 
 @dataclass(frozen=True)
@@ -139,25 +163,144 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     connections: int | None = None,
 ) -> httpx.AsyncClient:
-    """The HTTP client every helper uses. Redirects are followed by ``Fetcher`` (hop by hop),
-    and the client keeps no cookies at all, so nothing carries over between hosts."""
+    """An httpx client with the project's headers, timeouts and limits, for callers that hand
+    in their own transport. Redirects are followed by ``Fetcher`` (hop by hop), and the
+    client keeps no cookies at all, so nothing carries over between hosts."""
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
     size = connections or settings.max_connections
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(
         verify=_ssl_context(),
-        headers={
-            "User-Agent": settings.user_agent,
-            "Accept-Encoding": "gzip, deflate",
-            "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-        },
+        headers=render_request_headers(settings),
         timeout=timeout,
         limits=limits,
         follow_redirects=False,
         transport=transport,
         cookies=httpx.Cookies(no_cookies),
         trust_env=False,
+    )
+
+
+def build_pool(
+    settings: HttpSettings, connections: int | None = None
+) -> httpcore.AsyncConnectionPool:
+    """The connection pool ``Fetcher`` sends through: httpx's own engine without httpx's
+    per-request layers (URL model, cookies, auth, event hooks), which cost as much CPU again
+    as the pool itself once a run has thousands of links. It keeps no cookies and knows no
+    proxies or redirects, by construction."""
+    size = connections or settings.max_connections
+    return httpcore.AsyncConnectionPool(
+        ssl_context=_ssl_context(),
+        max_connections=size,
+        max_keepalive_connections=size,
+        network_backend=AsyncioBackend(),
+    )
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """Sockets for httpcore straight on asyncio streams. httpcore's default goes through
+    anyio, whose cancel scope around every read and write cost a third of the pool's CPU."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        local = (local_address, 0) if local_address else None
+        with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    host, port, local_addr=local, happy_eyeballs_delay=0.25
+                )
+        return AsyncioStream(reader, writer)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """One connection as httpcore wants it: reads and writes with timeouts, TLS upgrade."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        with _mapped(httpcore.ReadTimeout, httpcore.ReadError):
+            async with asyncio.timeout(timeout):
+                return await self.reader.read(max_bytes)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        with _mapped(httpcore.WriteTimeout, httpcore.WriteError):
+            self.writer.write(buffer)
+            async with asyncio.timeout(timeout):
+                await self.writer.drain()
+
+    async def aclose(self) -> None:
+        self.writer.close()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError):
+            async with asyncio.timeout(timeout):
+                await self.writer.start_tls(ssl_context, server_hostname=server_hostname)
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":  # idle, yet the server closed it or sent something
+            return self.reader.at_eof() or self.writer.transport.is_closing()
+        if info in ("ssl_object", "socket"):
+            return self.writer.get_extra_info(info)
+        if info in ("client_addr", "server_addr"):
+            return self.writer.get_extra_info("sockname" if info == "client_addr" else "peername")
+        return None
+
+
+@contextmanager
+def _mapped(timeout: type[Exception], failure: type[Exception]) -> Iterator[None]:
+    """asyncio's timeouts and socket errors as the httpcore errors its callers expect."""
+    try:
+        yield
+    except TimeoutError as error:
+        raise timeout(str(error) or type(error).__name__) from error
+    except OSError as error:  # ssl.SSLError included: "certificate verify failed" stays
+        raise failure(str(error) or type(error).__name__) from error
+
+
+def render_request_headers(settings: HttpSettings) -> dict[str, str]:
+    """The headers every request carries: one honest user agent, what we accept."""
+    return {
+        "User-Agent": settings.user_agent,
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+    }
+
+
+def render_timeouts(settings: HttpSettings) -> dict[str, float]:
+    """httpcore's timeout extension, matching ``httpx.Timeout(read, connect=connect)``."""
+    read, connect = settings.read_timeout, settings.connect_timeout
+    return {"connect": connect, "read": read, "write": read, "pool": read}
+
+
+def parse_request_url(url: str) -> httpcore.URL:
+    """The URL as sent: plain ASCII URLs as they are, anything else (non-ASCII paths,
+    international domain names, spaces, IPv6) encoded the way httpx encodes it."""
+    if PLAIN_URL.fullmatch(url):
+        try:
+            return httpcore.URL(url)
+        except ValueError as error:  # a port that is not a number
+            raise httpx.InvalidURL(f"{url}: {error}") from error
+    parsed = httpx.URL(url)
+    return httpcore.URL(
+        scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
     )
 
 
@@ -196,10 +339,12 @@ class _HostGate:
 
     async def wait_turn(self, sleep: Callable[[float], Awaitable[None]]) -> None:
         async with self.lock:
-            wait = self.next_start - self.clock()
-            if wait > 0:
-                await sleep(wait)
-            self.next_start = max(self.next_start, self.clock()) + self.delay
+            now = self.clock()
+            if self.next_start > now:
+                await sleep(self.next_start - now)
+            # Spaced from the planned start, not from when the sleep happened to end: a
+            # millisecond late on every wake-up would otherwise add up over a host's links.
+            self.next_start = max(self.next_start, now) + self.delay
 
     def hold_off(self, seconds: float) -> None:
         self.next_start = max(self.next_start, self.clock() + seconds)
@@ -208,9 +353,10 @@ class _HostGate:
 class Fetcher:
     """Polite, concurrent fetching. One instance per run, used as ``async with``.
 
-    Each host gets its own client from ``build_client``, sized to the host's concurrency:
-    one shared pool rescans every open connection for every request, which made the
-    pool, not the network, the limit at a few thousand URLs over dozens of hosts.
+    Each host gets its own connection pool from ``build_pool`` (or, when a transport is
+    handed in, its own client from ``build_client``), sized to the host's concurrency: one
+    shared pool rescans every open connection for every request, which made the pool, not
+    the network, the limit at a few thousand URLs over dozens of hosts.
     """
 
     def __init__(
@@ -228,19 +374,33 @@ class Fetcher:
         self.global_slots = asyncio.Semaphore(settings.max_connections)
         self.gates: dict[str, _HostGate] = {}
         self.clients: dict[str, httpx.AsyncClient] = {}
+        self.pools: dict[str, httpcore.AsyncConnectionPool] = {}
+        self.headers = [
+            (k.encode(), v.encode()) for k, v in render_request_headers(settings).items()
+        ]
+        self.extensions = {"timeout": render_timeouts(settings)}
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        await asyncio.gather(*(client.aclose() for client in self.clients.values()))
+        await asyncio.gather(
+            *(client.aclose() for client in self.clients.values()),
+            *(pool.aclose() for pool in self.pools.values()),
+        )
         self.clients.clear()
+        self.pools.clear()
 
     def client(self, host: str) -> httpx.AsyncClient:
         if host not in self.clients:
             size = self.settings.policy_for(host).concurrency
             self.clients[host] = build_client(self.settings, self.transport, size)
         return self.clients[host]
+
+    def pool(self, host: str) -> httpcore.AsyncConnectionPool:
+        if host not in self.pools:
+            self.pools[host] = build_pool(self.settings, self.settings.policy_for(host).concurrency)
+        return self.pools[host]
 
     def gate(self, host: str) -> _HostGate:
         if host not in self.gates:
@@ -303,7 +463,7 @@ class Fetcher:
             wait = self._retry_wait(result, attempt)
             if wait is None:
                 return result
-            self.gate(hop.host).hold_off(wait)
+            await self._back_off(hop.host, result, wait)
         return result
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
@@ -317,6 +477,15 @@ class Fetcher:
             return min(max(result.retry_after, backoff), self.settings.retry_after_cap)
         return backoff
 
+    async def _back_off(self, host: str, result: FetchResult, wait: float) -> None:
+        # 429 and 503 speak for the whole host (rate limit, overload): nothing goes to it
+        # until the wait ends. A 500 or a timeout concerns this URL: only it waits, and
+        # the host's other links keep its slots busy.
+        if result.retry_after is not None or result.status in HOST_BUSY_STATUSES:
+            self.gate(host).hold_off(wait)
+        else:
+            await self.sleep(wait)
+
     async def _attempt(self, hop: _Hop, attempt: int) -> FetchResult:
         gate = self.gate(hop.host)
         async with gate.slots:
@@ -325,30 +494,57 @@ class Fetcher:
                 return await self._request(hop, attempt)
 
     async def _request(self, hop: _Hop, attempt: int) -> FetchResult:
-        client = self.client(hop.host)
+        send = self._send_core if self.transport is None else self._send_httpx
         try:
-            async with client.stream(hop.method, hop.current, headers=hop.headers) as response:
-                limit = 0 if hop.method == "HEAD" else hop.limit
-                body, truncated = await read_capped(response, limit)
-                return FetchResult(
-                    hop.url,
-                    hop.current,
-                    response.status_code,
-                    {k.lower(): v for k, v in response.headers.items()},
-                    body,
-                    truncated,
-                    attempts=attempt,
-                    retry_after=parse_retry_after(response.headers.get("retry-after")),
-                )
-        except httpx.TimeoutException as error:
+            answer = await send(hop)
+        except TIMEOUT_ERRORS as error:
             return FetchResult(
                 hop.url, hop.current, error="timeout", detail=_describe(error), attempts=attempt
             )
-        except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
+        except TRANSPORT_ERRORS as error:
             kind = "connection error" if isinstance(error, CONNECTION_ERRORS) else "error"
             return FetchResult(
                 hop.url, hop.current, error=kind, detail=_describe(error), attempts=attempt
             )
+        status, headers, body, truncated = answer
+        return FetchResult(
+            hop.url,
+            hop.current,
+            status,
+            headers,
+            body,
+            truncated,
+            attempts=attempt,
+            retry_after=parse_retry_after(headers.get("retry-after")),
+        )
+
+    async def _send_core(self, hop: _Hop) -> _Answer:
+        url = parse_request_url(hop.current)
+        extra = [(k.encode(), v.encode()) for k, v in hop.headers.items()]
+        request = httpcore.Request(
+            hop.method,
+            url,
+            headers=[(b"Host", render_host_header(url)), *self.headers, *extra],
+            extensions=self.extensions,
+        )
+        response = await self.pool(hop.host).handle_async_request(request)
+        try:
+            headers = parse_headers(response.headers)
+            chunks = decode_chunks(response.aiter_stream(), headers.get("content-encoding", ""))
+            body, truncated = await read_chunks_capped(chunks, hop.body_limit)
+        finally:
+            await response.aclose()
+        return response.status, headers, body, truncated
+
+    async def _send_httpx(self, hop: _Hop) -> _Answer:
+        client = self.client(hop.host)
+        async with client.stream(hop.method, hop.current, headers=hop.headers) as response:
+            body, truncated = await read_chunks_capped(response.aiter_bytes(), hop.body_limit)
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.status_code, headers, body, truncated
+
+
+_Answer = tuple[int, dict[str, str], bytes, bool]
 
 
 @dataclass(frozen=True)
@@ -365,19 +561,84 @@ class _Hop:
     def host(self) -> str:
         return (urlsplit(self.current).hostname or "").lower()
 
+    @property
+    def body_limit(self) -> int | None:
+        """Bytes to keep: none for HEAD, which is read to its (empty) end all the same, so
+        the connection goes back to the pool instead of being closed."""
+        return None if self.method == "HEAD" else self.limit
+
+
+def render_host_header(url: httpcore.URL) -> bytes:
+    host = b"[%b]" % url.host if b":" in url.host else url.host  # an IPv6 literal
+    default = {b"http": 80, b"https": 443}.get(url.scheme)
+    return host if url.port in (None, default) else b"%b:%d" % (host, url.port)
+
+
+def parse_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header names in lower case; repeated headers joined with commas, as httpx does."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+async def decode_chunks(chunks: AsyncIterator[bytes], encoding: str) -> AsyncIterator[bytes]:
+    """The body with its ``Content-Encoding`` (gzip or deflate, the ones we ask for) undone."""
+    decoder = _decompressor(encoding.strip().lower())
+    async for chunk in chunks:
+        yield decoder.decompress(chunk) if decoder else chunk
+    if decoder:
+        yield decoder.flush()
+
+
+def _decompressor(encoding: str) -> Any:
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return _Deflate()
+    return None
+
+
+class _Deflate:
+    """ "deflate" is zlib-wrapped by the standard and raw in some servers: try both."""
+
+    def __init__(self) -> None:
+        self.decoder: Any = None
+
+    def decompress(self, data: bytes) -> bytes:
+        if self.decoder is None:
+            self.decoder = zlib.decompressobj()
+            try:
+                return self.decoder.decompress(data)
+            except zlib.error:
+                self.decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self.decoder.decompress(data)
+
+    def flush(self) -> bytes:
+        return self.decoder.flush() if self.decoder else b""
+
+
+async def read_chunks_capped(chunks: AsyncIterator[bytes], limit: int | None) -> tuple[bytes, bool]:
+    """Read at most ``limit`` bytes, then stop reading; ``None`` reads to the end and keeps
+    nothing (so a connection can be reused)."""
+    kept: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        if limit is None:
+            continue
+        kept.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(kept)[:limit], True
+    return b"".join(kept), False
+
 
 async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """Read at most ``limit`` decoded bytes from a streamed response, then stop reading."""
-    chunks: list[bytes] = []
-    size = 0
     if limit <= 0:
         return b"", False
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return b"".join(chunks)[:limit], True
-    return b"".join(chunks), False
+    return await read_chunks_capped(response.aiter_bytes(), limit)
 
 
 def _describe(error: Exception) -> str:

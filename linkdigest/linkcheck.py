@@ -127,10 +127,9 @@ async def check_url(
     """HEAD first (unless ``head_first`` is off); GET, reading only a little, when HEAD fails
     or is refused; a 404 or 410 counts as dead only when the host's front page answers."""
     result = await fetcher.fetch(url, method="HEAD") if head_first else None
-    if (
-        result is None
-        or result.error not in ("", "skipped")
-        or ((result.status or 0) in HEAD_UNRELIABLE)
+    if result is None or (
+        not result.headers.get("cf-mitigated")  # a challenge meets GET just the same
+        and (result.error not in ("", "skipped") or (result.status or 0) in HEAD_UNRELIABLE)
     ):
         result = await fetcher.fetch(url, method="GET", max_bytes=PEEK_BYTES)
     check = classify(result, accept)
@@ -175,7 +174,7 @@ def render_confirm_settings(settings: HttpSettings) -> HttpSettings:
 
 async def check_many(
     fetcher: Fetcher,
-    confirm: Fetcher,
+    confirm: Fetcher | None,
     urls: Iterable[str],
     cache: Cache,
     options: CheckOptions = CheckOptions(),
@@ -183,32 +182,73 @@ async def check_many(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> dict[str, LinkCheck]:
     """The verdict on every unique URL: each requested once, cached ok results reused,
-    every failure re-checked after a cool-down through ``confirm`` (one request at a time
-    per host) and only then recorded, with its history, in ``cache``."""
+    every failure re-checked after a cool-down and only then recorded, with its history,
+    in ``cache``.
+
+    A failure's cool-down starts when it fails, and its re-check runs while the first pass
+    goes on, one request at a time for its host, through ``fetcher`` so that both passes
+    share the host's limit. ``confirm`` is no longer used (kept so callers need not change).
+    """
     unique = list(dict.fromkeys(urls))
     results = {url: cached for url in unique if (cached := _cached(cache, url, options))}
-    todo = [url for url in unique if url not in results]
-    front = FrontPages(fetcher)
-    first = await asyncio.gather(*(_checked(fetcher, url, front, progress) for url in todo))
-    failed = [check for check in first if check.verdict in FAILED]
-    if failed:
-        await sleep(_cool_down(failed, options, fetcher.settings))
-        again = FrontPages(confirm)
-        # A failure is never a HEAD-only answer worth repeating: confirm with GET directly.
-        confirmed = await asyncio.gather(
-            *(
-                check_url(confirm, c.url, _accept(confirm, c.url), again, head_first=False)
-                for c in failed
-            )
-        )
-        first = [c for c in first if c.verdict not in FAILED]
-        first += [
-            render_confirmed(before, after) for before, after in zip(failed, confirmed, strict=True)
-        ]
-    for check in first:
+    # Links that failed last time go first: their cool-downs then overlap the rest.
+    todo = sorted(
+        (url for url in unique if url not in results), key=lambda u: not _failed(cache, u)
+    )
+    run = _Run(fetcher, options, progress, sleep)
+    for check in await asyncio.gather(*(run.check(url) for url in todo)):
         _remember(cache, check)
         results[check.url] = check
     return {url: results[url] for url in unique}
+
+
+class _Run:
+    """One run of ``check_many``: a few URLs per host admitted at a time to the first
+    pass (so a confirmation waits behind a handful of requests, not behind the host's whole
+    list), and each failure's confirmation."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        options: CheckOptions,
+        progress: Callable[[LinkCheck], None] | None,
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.fetcher = fetcher
+        self.options = options
+        self.progress = progress
+        self.sleep = sleep
+        self.front = FrontPages(fetcher)
+        self.again = FrontPages(fetcher)
+        self.admitted: dict[str, asyncio.Semaphore] = {}
+        self.confirming: dict[str, asyncio.Lock] = {}
+
+    async def check(self, url: str) -> LinkCheck:
+        host = (urlsplit(url).hostname or "").lower()
+        async with self._admission(host):
+            check = await check_url(self.fetcher, url, _accept(self.fetcher, url), self.front)
+        if check.verdict in FAILED:
+            check = await self._confirm(check, host)
+        if self.progress:
+            self.progress(check)
+        return check
+
+    async def _confirm(self, before: LinkCheck, host: str) -> LinkCheck:
+        await self.sleep(_cool_down([before], self.options, self.fetcher.settings))
+        async with self.confirming.setdefault(host, asyncio.Lock()):
+            # A failure is never a HEAD-only answer worth repeating: confirm with GET.
+            after = await check_url(
+                self.fetcher, before.url, _accept(self.fetcher, before.url), self.again, False
+            )
+        return render_confirmed(before, after)
+
+    def _admission(self, host: str) -> asyncio.Semaphore:
+        if host not in self.admitted:
+            # Twice the host's limit: a link waiting out a backoff or its host's front page
+            # leaves another ready to use the slot.
+            size = 2 * self.fetcher.settings.policy_for(host).concurrency
+            self.admitted[host] = asyncio.Semaphore(size)
+        return self.admitted[host]
 
 
 def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
@@ -220,18 +260,6 @@ def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
     return after
 
 
-async def _checked(
-    fetcher: Fetcher,
-    url: str,
-    front: FrontPages,
-    progress: Callable[[LinkCheck], None] | None,
-) -> LinkCheck:
-    check = await check_url(fetcher, url, _accept(fetcher, url), front)
-    if progress:
-        progress(check)
-    return check
-
-
 def _accept(fetcher: Fetcher, url: str) -> frozenset[int]:
     return frozenset(fetcher.settings.policy_for(urlsplit(url).hostname or "").accept)
 
@@ -239,6 +267,11 @@ def _accept(fetcher: Fetcher, url: str) -> frozenset[int]:
 def _cool_down(failed: list[LinkCheck], options: CheckOptions, settings: HttpSettings) -> float:
     asked = max((c.retry_after or 0.0 for c in failed), default=0.0)
     return min(max(options.cool_down, asked), max(options.cool_down, settings.retry_after_cap))
+
+
+def _failed(cache: Cache, url: str) -> bool:
+    value = cache.entries.get(cache.key(url), {}).get("value", {})
+    return value.get("verdict") in FAILED
 
 
 def _cached(cache: Cache, url: str, options: CheckOptions) -> LinkCheck | None:

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import itertools
+import shutil
 import socket
+import ssl
+import subprocess
+import threading
 import time
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from linkdigest.errors import ContentError
@@ -249,3 +256,105 @@ def test_settings_file_is_read_and_policies_match_subdomains() -> None:
 def test_bad_settings_are_reported(data: dict, message: str) -> None:
     with pytest.raises(ContentError, match=message):
         parse_http_settings(data, "linkdigest.toml")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
+    ],
+)
+def test_compressed_bodies_are_decoded(server: LocalServer, encoding: str, compress) -> None:
+    server.routes["/"] = Reply(headers={"Content-Encoding": encoding}, body=compress(b"abc" * 500))
+    assert fetch(server.url("/")).body == b"abc" * 500
+
+
+def test_urls_are_sent_encoded_once(server: LocalServer) -> None:
+    server.default = Reply(body=b"x")
+    fetch(server.url("/a%20b/caf%C3%A9?q=1&r=%2F#part"))
+    fetch(server.url("/menü/a b?x=é"))
+    assert [s.path for s in server.seen] == [
+        "/a%20b/caf%C3%A9?q=1&r=%2F",
+        "/men%C3%BC/a%20b?x=%C3%A9",
+    ]
+
+
+def test_connections_are_reused_after_head_and_get(server: LocalServer) -> None:
+    accepted = []
+    accept = server.httpd.get_request
+    server.httpd.get_request = lambda: (accepted.append(1), accept())[1]
+    server.default = Reply(body=b"x")
+    urls = [server.url(f"/{n}") for n in range(10)]
+    run_all(urls, method="HEAD")
+    run_all(urls, method="GET")
+    assert len(accepted) <= 4  # two per host and run, however many requests
+
+
+def test_backoff_after_a_500_holds_only_that_url(server: LocalServer) -> None:
+    server.routes["/flaky"] = [Reply(500), Reply(body=b"ok")]
+    server.routes["/other"] = Reply(body=b"x")
+    slow = HttpSettings(**{**FAST.__dict__, "backoff": 0.5})
+    results = run_all([server.url("/flaky"), server.url("/other")], slow)
+    assert [r.status for r in results] == [200, 200]
+    at = {s.path: s.at for s in server.seen}
+    assert at["/other"] < at["/flaky"] - 0.3  # asked during the flaky URL's backoff
+
+
+def test_retry_after_holds_the_whole_host(server: LocalServer) -> None:
+    server.routes["/limited"] = [Reply(429, {"Retry-After": "0.4"}), Reply(body=b"ok")]
+    server.routes["/other"] = Reply(body=b"x", delay=0.1)
+
+    async def main() -> None:
+        async with Fetcher(FAST) as fetcher:
+            first = asyncio.ensure_future(fetcher.fetch(server.url("/limited")))
+            await asyncio.sleep(0.05)  # the 429 is in by now
+            await asyncio.gather(first, fetcher.fetch(server.url("/other")))
+
+    asyncio.run(main())
+    first_429 = server.seen[0].at
+    assert server.seen[0].path == "/limited"
+    assert all(s.at - first_429 >= 0.38 for s in server.seen[1:])
+
+
+def test_tls_certificate_problem_is_a_connection_error(tmp_path: Path) -> None:
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+
+        def handshake() -> None:
+            connection, _ = listener.accept()
+            with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True):
+                pass
+
+        threading.Thread(target=handshake, daemon=True).start()
+        port = listener.getsockname()[1]
+        result = fetch(
+            f"https://127.0.0.1:{port}/", HttpSettings(**{**FAST.__dict__, "retries": 0})
+        )
+    assert result.error == "connection error" and "CERTIFICATE_VERIFY_FAILED" in result.detail
+
+
+def test_a_transport_handed_in_is_used() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"X-Seen": request.headers["User-Agent"]}, text="hi")
+
+    async def main() -> FetchResult:
+        async with Fetcher(FAST, transport=httpx.MockTransport(answer)) as fetcher:
+            return await fetcher.fetch("https://example.org/")
+
+    result = asyncio.run(main())
+    assert (result.status, result.body) == (200, b"hi")
+    assert result.headers["x-seen"].startswith("TestSite-linkdigest/")

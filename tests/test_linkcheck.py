@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +19,6 @@ from linkdigest.linkcheck import (
     check_url,
     classify,
     read_history,
-    render_confirm_settings,
     render_confirmed,
 )
 from tests.servers import LocalServer, Reply, start_servers
@@ -194,12 +192,9 @@ def test_accepted_codes_are_ok() -> None:
 
 def run_many(urls: list[str], cache, **kwargs) -> dict[str, LinkCheck]:
     async def main() -> dict[str, LinkCheck]:
-        async with (
-            Fetcher(SETTINGS) as fetcher,
-            Fetcher(render_confirm_settings(SETTINGS)) as confirm,
-        ):
+        async with Fetcher(SETTINGS) as fetcher:
             return await check_many(
-                fetcher, confirm, urls, cache, CheckOptions(ok_ttl=60, cool_down=0.2), **kwargs
+                fetcher, None, urls, cache, CheckOptions(ok_ttl=60, cool_down=0.2), **kwargs
             )
 
     return asyncio.run(main())
@@ -238,24 +233,46 @@ def test_each_url_once_and_failures_confirmed(confirm_farm: LocalServer, tmp_pat
     assert [s.path for s in server.seen].count("/ok") == 1  # HEAD answered; asked once
 
 
-def test_confirmation_is_one_request_at_a_time_per_host(
+def test_confirmation_overlaps_the_first_pass_one_at_a_time_within_the_limit(
     confirm_farm: LocalServer, tmp_path
 ) -> None:
     server = confirm_farm
-    marks: list[float] = []
+    server.routes.update({f"/fine{n}": Reply(body=b"ok", delay=0.1) for n in range(24)})
+    urls = [server.url(f"/slow{n}") for n in range(3)] + [
+        server.url(f"/fine{n}") for n in range(24)
+    ]
+    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
+    assert [results[u].verdict for u in urls[:3]] == [Verdict.UNVERIFIABLE] * 3
+    assert all(results[u].verdict is Verdict.OK for u in urls[3:])
+    # HEAD and GET, each tried three times, in the first pass; three GETs to confirm.
+    confirmations = sorted(
+        seen.at for n in range(3) for seen in [s for s in server.seen if s.path == f"/slow{n}"][6:]
+    )
+    assert len(confirmations) == 9
+    assert all(b - a >= 0.095 for a, b in itertools.pairwise(confirmations))  # one at a time
+    last_first_pass = max(seen.at for seen in server.seen if seen.path.startswith("/fine"))
+    assert confirmations[0] < last_first_pass  # no waiting for the whole first pass
+    assert server.max_in_flight == 2  # both passes share the host's limit
 
-    async def cool_down(seconds: float) -> None:
-        marks.append(time.monotonic())
-        await asyncio.sleep(seconds)
 
-    urls = [server.url(f"/slow{n}") for n in range(3)]
-    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False), sleep=cool_down)
-    assert all(r.verdict is Verdict.UNVERIFIABLE for r in results.values())
-    first_pass = sorted(span for span in server.spans if span[0] < marks[0])
-    confirmation = sorted(span for span in server.spans if span[0] > marks[0])
-    assert any(b[0] < a[1] for a, b in itertools.pairwise(first_pass))  # 2 at a time
-    assert len(confirmation) >= 3
-    assert all(b[0] >= a[1] for a, b in itertools.pairwise(confirmation))  # 1 at a time
+def test_challenge_seen_on_head_is_not_asked_again_with_get(farm) -> None:
+    up = farm["servers"][0]
+    before = len(up.seen)
+    assert check(farm["up"] + "/challenge").verdict is Verdict.UNVERIFIABLE
+    assert [(s.method, s.path) for s in up.seen[before:]] == [("HEAD", "/challenge")]
+
+
+def test_progress_reports_each_url_once_with_its_final_verdict(
+    confirm_farm: LocalServer, tmp_path
+) -> None:
+    server = confirm_farm
+    seen: list[LinkCheck] = []
+    urls = [server.url("/ok"), server.url("/gone"), server.url("/ok")]
+    run_many(urls, read_cache(tmp_path / "c.json", normalise=False), progress=seen.append)
+    assert sorted((c.url, c.verdict) for c in seen) == [
+        (server.url("/gone"), Verdict.DEAD),
+        (server.url("/ok"), Verdict.OK),
+    ]
 
 
 def test_cache_reuses_ok_and_keeps_failure_history(confirm_farm: LocalServer, tmp_path) -> None:
