@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds whole sites with Pelican
+
 GOOD_DIGEST = """\
 Title: Month summary - March 2026
 Date: 2026-03-31

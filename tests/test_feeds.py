@@ -11,6 +11,8 @@ import pytest
 from linkdigest.digest import is_digest, parse_digest
 from tests.conftest import CONTENT, Build
 
+pytestmark = pytest.mark.slow  # builds whole sites with Pelican
+
 POSTS = [parse_digest(p.read_text(encoding="utf-8")) for p in sorted(CONTENT.glob("posts/*.md"))]
 PUBLISHED = [p for p in POSTS if p.metadata.get("status", "published") == "published"]
 URL_ATTRIBUTE = re.compile(r"""\s(?:href|src)=["']([^"']*)["']""")

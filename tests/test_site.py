@@ -12,6 +12,8 @@ from linkdigest.digest import is_digest, parse_digest
 from linkdigest.sitecheck import check_internal_links
 from tests.conftest import CONTENT, Build
 
+pytestmark = pytest.mark.slow  # builds whole sites with Pelican
+
 POSTS = sorted(CONTENT.glob("posts/*.md"))
 SOURCES = {path: parse_digest(path.read_text(encoding="utf-8")) for path in POSTS}
 DIGESTS = {path: digest for path, digest in SOURCES.items() if is_digest(digest.metadata)}

@@ -14,6 +14,8 @@ from linkdigest.urls import render_embed_url
 from tests.conftest import ROOT, Build
 from tests.test_site import PUBLISHED, article_path, soup
 
+pytestmark = pytest.mark.slow  # builds whole sites with Pelican
+
 THEME = ROOT / "theme"
 NEWEST_FIRST = sorted(PUBLISHED.items(), key=lambda item: item[1].metadata["date"], reverse=True)
 
