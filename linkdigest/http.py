@@ -15,8 +15,9 @@ import re
 import ssl
 import time
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -326,12 +327,66 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
+class _Slots:
+    """A host's request slots, with a lane for urgent requests: an urgent one goes before
+    every waiting ordinary one, but only one urgent request holds a slot at a time, so
+    urgent work never crowds the rest out."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self.urgent_busy = False
+        self.waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+
+    @asynccontextmanager
+    async def held(self, urgent: bool = False) -> AsyncIterator[None]:
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release(urgent)
+
+    async def _acquire(self, urgent: bool) -> None:
+        # Whenever a slot is free, every waiter that could take it already has one.
+        if self.free and not (urgent and self.urgent_busy):
+            self._take(urgent)
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting[urgent].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release(urgent)  # handed a slot just as it was cancelled: pass it on
+            raise
+
+    def _take(self, urgent: bool) -> None:
+        self.free -= 1
+        self.urgent_busy = self.urgent_busy or urgent
+
+    def _release(self, urgent: bool) -> None:
+        self.free += 1
+        if urgent:
+            self.urgent_busy = False
+        while self.free and (turn := self._next_turn()):
+            turn.set_result(None)
+
+    def _next_turn(self) -> asyncio.Future[None] | None:
+        for urgent in (True, False):
+            queue = self.waiting[urgent]
+            while queue and not (urgent and self.urgent_busy):
+                turn = queue.popleft()
+                if not turn.done():  # a cancelled waiter leaves its turn behind
+                    self._take(urgent)
+                    return turn
+        return None
+
+
 class _HostGate:
     """Per-host politeness: at most ``concurrency`` requests in flight, starts at least
     ``delay`` apart, and nothing at all before a ``Retry-After`` the host asked for ends."""
 
     def __init__(self, policy: HostPolicy, clock: Callable[[], float]) -> None:
-        self.slots = asyncio.Semaphore(policy.concurrency)
+        self.slots = _Slots(policy.concurrency)
         self.delay = policy.delay
         self.clock = clock
         self.next_start = 0.0
@@ -339,12 +394,10 @@ class _HostGate:
 
     async def wait_turn(self, sleep: Callable[[float], Awaitable[None]]) -> None:
         async with self.lock:
-            now = self.clock()
-            if self.next_start > now:
-                await sleep(self.next_start - now)
-            # Spaced from the planned start, not from when the sleep happened to end: a
-            # millisecond late on every wake-up would otherwise add up over a host's links.
-            self.next_start = max(self.next_start, now) + self.delay
+            wait = self.next_start - self.clock()
+            if wait > 0:
+                await sleep(wait)
+            self.next_start = max(self.next_start, self.clock()) + self.delay
 
     def hold_off(self, seconds: float) -> None:
         self.next_start = max(self.next_start, self.clock() + seconds)
@@ -413,13 +466,17 @@ class Fetcher:
         method: str = "GET",
         max_bytes: int | None = None,
         headers: Mapping[str, str] | None = None,
+        urgent: bool = False,
     ) -> FetchResult:
-        """Fetch ``url``, following redirects; never raises for network trouble."""
+        """Fetch ``url``, following redirects; never raises for network trouble. An
+        ``urgent`` fetch goes before the host's waiting ones, one urgent request at a time
+        per host (it still counts against the host's limit)."""
         limit = self.settings.max_bytes if max_bytes is None else max_bytes
         redirects: list[Redirect] = []
         current, seen = url, {url}
+        extra = dict(headers or {})
         while True:
-            result = await self._fetch_hop(_Hop(url, current, method, limit, dict(headers or {})))
+            result = await self._fetch_hop(_Hop(url, current, method, limit, extra, urgent))
             result = replace(result, redirects=tuple(redirects))
             location = result.headers.get("location")
             if result.error or result.status not in REDIRECT_STATUSES or not location:
@@ -488,7 +545,7 @@ class Fetcher:
 
     async def _attempt(self, hop: _Hop, attempt: int) -> FetchResult:
         gate = self.gate(hop.host)
-        async with gate.slots:
+        async with gate.slots.held(hop.urgent):
             await gate.wait_turn(self.sleep)
             async with self.global_slots:
                 return await self._request(hop, attempt)
@@ -556,6 +613,7 @@ class _Hop:
     method: str
     limit: int
     headers: Mapping[str, str]
+    urgent: bool = False
 
     @property
     def host(self) -> str:

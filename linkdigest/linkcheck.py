@@ -100,10 +100,11 @@ def render_host_root(url: str) -> str:
 
 class FrontPages:
     """Whether each host's front page answers: asked once per run and host, however many
-    of the host's links turn out to be 404s."""
+    of the host's links turn out to be 404s (``urgent`` as the links it vouches for)."""
 
-    def __init__(self, fetcher: Fetcher) -> None:
+    def __init__(self, fetcher: Fetcher, urgent: bool = False) -> None:
         self.fetcher = fetcher
+        self.urgent = urgent
         self.asked: dict[str, asyncio.Future[bool]] = {}
 
     async def answers(self, url: str) -> bool:
@@ -113,7 +114,9 @@ class FrontPages:
         return await self.asked[root]
 
     async def _ask(self, root: str) -> bool:
-        result = await self.fetcher.fetch(root, method="GET", max_bytes=PEEK_BYTES)
+        result = await self.fetcher.fetch(
+            root, method="GET", max_bytes=PEEK_BYTES, urgent=self.urgent
+        )
         return not result.error and result.status is not None and result.status < 400
 
 
@@ -123,18 +126,20 @@ async def check_url(
     accept: frozenset[int] = frozenset(),
     front_pages: FrontPages | None = None,
     head_first: bool = True,
+    urgent: bool = False,
 ) -> LinkCheck:
     """HEAD first (unless ``head_first`` is off); GET, reading only a little, when HEAD fails
-    or is refused; a 404 or 410 counts as dead only when the host's front page answers."""
-    result = await fetcher.fetch(url, method="HEAD") if head_first else None
+    or is refused; a 404 or 410 counts as dead only when the host's front page answers.
+    ``urgent`` requests go before the host's waiting ones."""
+    result = await fetcher.fetch(url, method="HEAD", urgent=urgent) if head_first else None
     if result is None or (
         not result.headers.get("cf-mitigated")  # a challenge meets GET just the same
         and (result.error not in ("", "skipped") or (result.status or 0) in HEAD_UNRELIABLE)
     ):
-        result = await fetcher.fetch(url, method="GET", max_bytes=PEEK_BYTES)
+        result = await fetcher.fetch(url, method="GET", max_bytes=PEEK_BYTES, urgent=urgent)
     check = classify(result, accept)
     if check.verdict is Verdict.DEAD and check.status in GONE_STATUSES:
-        front = front_pages or FrontPages(fetcher)
+        front = front_pages or FrontPages(fetcher, urgent)
         if not await front.answers(check.final_url or check.url):
             return replace(
                 check,
@@ -219,27 +224,26 @@ class _Run:
         self.progress = progress
         self.sleep = sleep
         self.front = FrontPages(fetcher)
-        self.again = FrontPages(fetcher)
+        self.again = FrontPages(fetcher, urgent=True)
         self.admitted: dict[str, asyncio.Semaphore] = {}
-        self.confirming: dict[str, asyncio.Lock] = {}
 
     async def check(self, url: str) -> LinkCheck:
         host = (urlsplit(url).hostname or "").lower()
         async with self._admission(host):
             check = await check_url(self.fetcher, url, _accept(self.fetcher, url), self.front)
         if check.verdict in FAILED:
-            check = await self._confirm(check, host)
+            check = await self._confirm(check)
         if self.progress:
             self.progress(check)
         return check
 
-    async def _confirm(self, before: LinkCheck, host: str) -> LinkCheck:
+    async def _confirm(self, before: LinkCheck) -> LinkCheck:
         await self.sleep(_cool_down([before], self.options, self.fetcher.settings))
-        async with self.confirming.setdefault(host, asyncio.Lock()):
-            # A failure is never a HEAD-only answer worth repeating: confirm with GET.
-            after = await check_url(
-                self.fetcher, before.url, _accept(self.fetcher, before.url), self.again, False
-            )
+        # A failure is never a HEAD-only answer worth repeating: confirm with GET. Urgent
+        # requests go one at a time per host, ahead of the first pass: confirmations are
+        # the end of the run's critical path.
+        accept = _accept(self.fetcher, before.url)
+        after = await check_url(self.fetcher, before.url, accept, self.again, False, True)
         return render_confirmed(before, after)
 
     def _admission(self, host: str) -> asyncio.Semaphore:
