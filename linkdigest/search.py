@@ -15,13 +15,17 @@ with requests written by one thread while the answers are read by another.
 
 The bundle is written into a temporary folder beside the old one and swapped in by renames,
 so an interrupted build leaves the previous index working and the next build replaces it.
+A copy kept in the build's cache folder, with a fingerprint of every document, lets a build
+whose documents did not change copy the bundle instead of indexing again.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import html
+import importlib.metadata
 import json
 import os
 import shutil
@@ -50,6 +54,8 @@ UNUSED_BUNDLE_FILES = (
     "pagefind-highlight.js",
 )
 LINK_FILTER = "kind:link"
+BUNDLE_DIR = "pagefind"
+FINGERPRINT_FILE = "linkdigest-fingerprint.txt"
 # Pagefind keeps one document per URL, so a digest's links document needs a URL of its own;
 # its sub-results replace the fragment with each link's anchor.
 LINKS_FRAGMENT = "#links"
@@ -81,6 +87,7 @@ class SearchDocument:
 class IndexReport:
     documents: int
     seconds: float
+    reused: bool = False
 
 
 def select_search_documents(
@@ -167,26 +174,79 @@ def write_search_index(
     output: str | os.PathLike[str],
     documents: Sequence[SearchDocument],
     language: str,
-    bundle_dir: str = "pagefind",
+    cache: str | os.PathLike[str] | None = None,
     executable: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
-    """Index ``documents`` into ``output/<bundle_dir>``, replacing what was there."""
+    """Index ``documents`` into ``output/pagefind``, replacing what was there. With a
+    ``cache`` folder, a bundle built from the very same documents is copied from there
+    instead of being indexed again (Pagefind cannot update an index, only rebuild it)."""
     started = time.perf_counter()
     root = Path(output)
-    binary = Path(executable) if executable else find_pagefind()
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{bundle_dir}-", dir=root))
+    fingerprint = render_fingerprint(documents, language)
+    staging = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-", dir=root))
     try:
-        with PagefindService(binary) as service:
-            index_id = service.create_index(render_index_config(language))
-            requests = (render_document_request(document) for document in documents)
-            service.add_all(index_id, requests, len(documents))
-            service.write_files(index_id, staging)
-        remove_unused_files(staging)
-        swap_folder(staging, root / bundle_dir)
+        reused = cache is not None and read_cached_bundle(Path(cache), fingerprint, staging)
+        if not reused:
+            run_pagefind(documents, language, staging, executable)
+            if cache is not None:
+                write_cached_bundle(staging, Path(cache), fingerprint)
+        swap_folder(staging, root / BUNDLE_DIR)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return IndexReport(len(documents), time.perf_counter() - started)
+    return IndexReport(len(documents), time.perf_counter() - started, reused)
+
+
+def run_pagefind(
+    documents: Sequence[SearchDocument],
+    language: str,
+    folder: Path,
+    executable: str | os.PathLike[str] | None,
+) -> None:
+    binary = Path(executable) if executable else find_pagefind()
+    with PagefindService(binary) as service:
+        index_id = service.create_index(render_index_config(language))
+        requests = (render_document_request(document) for document in documents)
+        service.add_all(index_id, requests, len(documents))
+        service.write_files(index_id, folder)
+    remove_unused_files(folder)
+
+
+def render_fingerprint(documents: Sequence[SearchDocument], language: str) -> str:
+    """Changes whenever the bundle would: any document, the language or Pagefind's version."""
+    digest = hashlib.sha256(f"{pagefind_version()}\0{language}".encode())
+    for document in documents:
+        digest.update(f"\0{document.url}\0{document.html}".encode())
+    return digest.hexdigest()
+
+
+def pagefind_version() -> str:
+    try:
+        return importlib.metadata.version("pagefind_bin")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def read_cached_bundle(cache: Path, fingerprint: str, folder: Path) -> bool:
+    """Copy the cached bundle into ``folder`` when it was built from the same documents."""
+    bundle = cache / BUNDLE_DIR
+    try:
+        if (bundle / FINGERPRINT_FILE).read_text(encoding="utf-8") != fingerprint:
+            return False
+        shutil.copytree(bundle, folder, dirs_exist_ok=True)
+    except OSError:
+        return False  # no cache yet, or a broken one: index again
+    (folder / FINGERPRINT_FILE).unlink()
+    return True
+
+
+def write_cached_bundle(folder: Path, cache: Path, fingerprint: str) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-", dir=cache))
+    shutil.copytree(folder, copy, dirs_exist_ok=True)
+    # Written last: a copy interrupted before this line is never taken for a good one.
+    (copy / FINGERPRINT_FILE).write_text(fingerprint, encoding="utf-8")
+    swap_folder(copy, cache / BUNDLE_DIR)
 
 
 def find_pagefind() -> Path:

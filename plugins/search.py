@@ -16,6 +16,7 @@ Settings (defaults below): SEARCH_ENABLED, SEARCH_URL, SEARCH_SAVE_AS.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from pelican import signals
@@ -67,12 +68,17 @@ class SearchGenerator(Generator):
         documents = select_search_documents(
             map(content_ref, items), self.context.get("digest_sources", []), language
         )
+        # Kept beside Pelican's content cache and trusted when that cache is.
+        cache = (
+            os.path.join(settings["CACHE_PATH"], "search") if settings["CACHE_CONTENT"] else None
+        )
         try:
-            report = write_search_index(self.output_path, documents, language)
+            report = write_search_index(self.output_path, documents, language, cache)
         except SearchError as error:
             logger.error("search: %s", error)
             return
-        logger.info("search: indexed %d documents in %.2f s", report.documents, report.seconds)
+        how = "copied the unchanged index of" if report.reused else "indexed"
+        logger.info("search: %s %d documents in %.2f s", how, report.documents, report.seconds)
 
 
 def get_generators(_pelican: Any) -> type[Generator]:

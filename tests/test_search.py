@@ -236,6 +236,25 @@ def test_pages_never_load_pagefind_until_search_is_opened(search_site: Build) ->
     assert source.count("import(") == 1 and "function load()" in source
 
 
+def test_an_unchanged_site_reuses_its_index_and_a_change_rebuilds_it(tiny_site) -> None:
+    files = site_files()
+    first = tiny_site(files)
+    assert first.returncode == 0, first.log
+    entry = first.output / "pagefind" / "pagefind-entry.json"
+    built = entry.stat().st_mtime_ns
+    urls = {f["url"] for f in read_fragments(first.output)}
+    second = tiny_site(files)  # same content: the cached copy keeps Pagefind's own mtimes
+    assert entry.stat().st_mtime_ns == built
+    assert {f["url"] for f in read_fragments(second.output)} == urls
+    assert not list(second.output.glob(".pagefind-*"))  # no staging folder left behind
+    assert not (second.output / "pagefind" / "linkdigest-fingerprint.txt").exists()
+    files["posts/kombucha.md"] = POST.replace("patience", "patience and tea leaves")
+    tiny_site(files)
+    assert entry.stat().st_mtime_ns != built
+    kombucha = next(f for f in read_fragments(first.output) if "kombucha" in f["url"])
+    assert "tea leaves" in kombucha["content"]
+
+
 def test_search_can_be_turned_off(tiny_site) -> None:
     build = tiny_site(site_files(), extra="SEARCH_ENABLED = False\n")
     assert build.returncode == 0, build.log
