@@ -42,6 +42,8 @@
     timer = setTimeout(apply, 120);
   });
   input.value = new URLSearchParams(location.search).get("q") || "";
+  const hint = document.querySelector("[data-links-filter-hint]");
+  if (hint) hint.hidden = true;
   form.hidden = false;
   if (input.value) apply();
 })();
