@@ -142,7 +142,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-connections", type=int, help="global limit (default: hosts x per-host limit)"
     )
-    parser.add_argument("--runs", type=int, default=3, help="ours: best of N, cold and warm")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="ours: best of N, cold and warm (0: only the comparison)",
+    )
     parser.add_argument(
         "--compare-urls", type=int, default=400, help="URLs (whole hosts) for the other tools"
     )
@@ -267,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         expected = truth(info["bases"], args.per_host)
         floor = args.per_host * args.latency / HttpSettings().default_host.concurrency
         print_setup(args, expected, floor)
-        measure_ours(args, info, expected, floor)
+        if args.runs:
+            measure_ours(args, info, expected, floor)
         compare(args, info, floor)
     finally:
         farm.terminate()

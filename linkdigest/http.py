@@ -428,6 +428,7 @@ class Fetcher:
         self.gates: dict[str, _HostGate] = {}
         self.clients: dict[str, httpx.AsyncClient] = {}
         self.pools: dict[str, httpcore.AsyncConnectionPool] = {}
+        self.heads: dict[str, asyncio.Future[FetchResult]] = {}
         self.headers = [
             (k.encode(), v.encode()) for k, v in render_request_headers(settings).items()
         ]
@@ -505,6 +506,15 @@ class Fetcher:
             seen.add(target)
 
     async def _fetch_hop(self, hop: _Hop) -> FetchResult:
+        # A HEAD is asked once per run however many links lead to it: redirects of many
+        # links often end at the same page (a home page, a login wall).
+        if hop.method != "HEAD" or hop.headers:
+            return await self._fetch_hop_once(hop)
+        if hop.current not in self.heads:
+            self.heads[hop.current] = asyncio.ensure_future(self._fetch_hop_once(hop))
+        return replace(await self.heads[hop.current], url=hop.url)
+
+    async def _fetch_hop_once(self, hop: _Hop) -> FetchResult:
         policy = self.settings.policy_for(hop.host)
         if policy.skip:
             return FetchResult(

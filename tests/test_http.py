@@ -385,3 +385,13 @@ def test_urgent_fetches_go_first_one_at_a_time(server: LocalServer) -> None:
     assert at["/u1"] - at["/u0"] >= 0.19  # and the urgent ones went one at a time
     assert at["/u1"] < max(at[f"/o{n}"] for n in range(6))
     assert server.max_in_flight == 2
+
+
+def test_a_head_is_asked_once_per_run(server: LocalServer) -> None:
+    server.routes.update({f"/old{n}": Reply(301, {"Location": "/new"}) for n in range(3)})
+    server.routes["/new"] = Reply(body=b"x")
+    results = run_all([server.url(f"/old{n}") for n in range(3)], method="HEAD")
+    assert [(r.url, r.final_url, r.status) for r in results] == [
+        (server.url(f"/old{n}"), server.url("/new"), 200) for n in range(3)
+    ]
+    assert [s.path for s in server.seen].count("/new") == 1
