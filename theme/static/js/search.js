@@ -140,6 +140,10 @@
       search.input.value = term;
       search.run();
     }
+    box?.querySelector(".search-open").addEventListener("click", (event) => {
+      event.preventDefault();
+      open();
+    });
   }
 
   const dialog = box?.querySelector("dialog");
