@@ -416,7 +416,7 @@ def test_the_search_page_shows_results_in_a_real_browser(
         status = page.select_one("[data-search-page] .search-status").get_text()
         if status:
             break
-    assert status == "links from 1 digest", result.stdout[-2000:]
+    assert status == "Links from 1 digest", result.stdout[-2000:]
     titles = [a.get_text() for a in page.select("[data-search-page] .search-result a")]
     assert sorted(titles) == sorted(["How queues fail under load", EVIL_TITLE])
     assert not page.select(".search-results img")  # the web's title stayed text

@@ -109,7 +109,7 @@
         const parts = [];
         if (posts.results.length) parts.push(count(posts.results.length, "post"));
         if (links.length) parts.push(`links from ${count(links.length, "digest")}`);
-        const counts = parts.join(" and ");
+        const counts = parts.join(" and ").replace(/^./, (first) => first.toUpperCase());
         status.textContent = !term ? "" : found.length ? counts : `No results for “${term}”`;
       } catch {
         status.textContent = "Search is not available right now.";
