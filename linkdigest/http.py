@@ -243,6 +243,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def aclose(self) -> None:
         self.writer.close()
+        # The socket is closed on the loop's next turn; take it, so a run that ends now
+        # leaves no socket open. (Not wait_closed: a TLS peer may never answer the goodbye.)
+        await asyncio.sleep(0)
 
     async def start_tls(
         self,

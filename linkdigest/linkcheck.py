@@ -243,7 +243,9 @@ class _Run:
         # requests go one at a time per host, ahead of the first pass: confirmations are
         # the end of the run's critical path.
         accept = _accept(self.fetcher, before.url)
-        after = await check_url(self.fetcher, before.url, accept, self.again, False, True)
+        after = await check_url(
+            self.fetcher, before.url, accept, self.again, head_first=False, urgent=True
+        )
         return render_confirmed(before, after)
 
     def _admission(self, host: str) -> asyncio.Semaphore:
