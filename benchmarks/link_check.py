@@ -209,7 +209,7 @@ def measure_ours(
 ) -> None:
     urls, settings, runs = list(expected), settings_for(args), []
     for _ in range(args.runs):
-        cache = Path(tempfile.mkdtemp(prefix="link-check-")) / "links.json"
+        cache = Path(tempfile.mkdtemp(prefix="link-check-", dir=args.scratch)) / "links.json"
         control(info["page"], "/reset")
         go = functools.partial(run_ours, urls, cache, settings, args.cool_down)
         dead, wall, cpu = timed(lambda go=go: asyncio.run(go()))
@@ -263,7 +263,7 @@ def compare(args: argparse.Namespace, info: dict[str, Any], floor: float) -> Non
         f"\nThe same corpus, first {hosts} hosts ({len(expected)} URLs, floor {floor:.2f} s), "
         f"through each tool (other tools stopped after {args.time_limit:.0f} s):"
     )
-    cache = Path(tempfile.mkdtemp(prefix="link-check-")) / "links.json"
+    cache = Path(tempfile.mkdtemp(prefix="link-check-", dir=args.scratch)) / "links.json"
     control(info["page"], "/reset")
     go = functools.partial(run_ours, list(expected), cache, settings_for(args), args.cool_down)
     dead, wall, cpu = timed(lambda: asyncio.run(go()))
@@ -293,16 +293,18 @@ def main(argv: list[str] | None = None) -> int:
         args=(behaviour, args.hosts, args.per_host, args.latency, ports),
     )
     farm.start()
-    try:
-        info = ports.get(timeout=60)
-        expected = truth(info["bases"], args.per_host)
-        floor = args.per_host * args.latency / HttpSettings().default_host.concurrency
-        print_setup(args, expected, floor)
-        if args.runs:
-            measure_ours(args, info, expected, floor)
-        compare(args, info, floor)
-    finally:
-        farm.terminate()
+    with tempfile.TemporaryDirectory(prefix="link-check-") as scratch:
+        args.scratch = scratch  # the caches of every run, removed at the end
+        try:
+            info = ports.get(timeout=60)
+            expected = truth(info["bases"], args.per_host)
+            floor = args.per_host * args.latency / HttpSettings().default_host.concurrency
+            print_setup(args, expected, floor)
+            if args.runs:
+                measure_ours(args, info, expected, floor)
+            compare(args, info, floor)
+        finally:
+            farm.terminate()
     return 0
 
 
