@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import linkdigest.http as http_module
 from linkdigest.errors import ContentError
 from linkdigest.http import (
     Fetcher,
@@ -326,7 +327,9 @@ def test_retry_after_holds_the_whole_host(server: LocalServer) -> None:
     assert all(s.at - first_429 >= 0.38 for s in server.seen[1:])
 
 
-def test_tls_certificate_problem_is_a_connection_error(tmp_path: Path) -> None:
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS URL answered once, with a self-signed certificate for 127.0.0.1."""
     if not shutil.which("openssl"):
         pytest.skip("openssl is needed to make a self-signed certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
@@ -334,6 +337,7 @@ def test_tls_certificate_problem_is_a_connection_error(tmp_path: Path) -> None:
         [
             *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
             *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
         ],
         check=True,
         capture_output=True,
@@ -341,18 +345,31 @@ def test_tls_certificate_problem_is_a_connection_error(tmp_path: Path) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     with socket.create_server(("127.0.0.1", 0)) as listener:
+        threading.Thread(
+            target=_answer_once_over_tls, args=(listener, context), daemon=True
+        ).start()
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/", cert
 
-        def handshake() -> None:
-            connection, _ = listener.accept()
-            with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True):
-                pass
 
-        threading.Thread(target=handshake, daemon=True).start()
-        port = listener.getsockname()[1]
-        result = fetch(
-            f"https://127.0.0.1:{port}/", HttpSettings(**{**FAST.__dict__, "retries": 0})
-        )
+def _answer_once_over_tls(listener: socket.socket, context: ssl.SSLContext) -> None:
+    connection, _ = listener.accept()
+    with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
+        tls.recv(65536)
+        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecret")
+
+
+def test_tls_certificate_problem_is_a_connection_error(tls_server: tuple[str, Path]) -> None:
+    result = fetch(tls_server[0], HttpSettings(**{**FAST.__dict__, "retries": 0}))
     assert result.error == "connection error" and "CERTIFICATE_VERIFY_FAILED" in result.detail
+
+
+def test_https_is_read_through_our_sockets(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trusting = ssl.create_default_context(cafile=str(tls_server[1]))
+    monkeypatch.setattr(http_module, "_ssl_context", lambda: trusting)
+    result = fetch(tls_server[0], HttpSettings(**{**FAST.__dict__, "retries": 0}))
+    assert (result.status, result.body, result.error) == (200, b"secret", "")
 
 
 def test_a_transport_handed_in_is_used() -> None:
