@@ -97,7 +97,7 @@ async def run_ours(
 ) -> set[str]:
     cache = read_cache(cache_path, normalise=False)
     async with Fetcher(settings) as fetcher:
-        checks = await check_many(fetcher, None, urls, cache, CheckOptions(cool_down=cool_down))
+        checks = await check_many(fetcher, urls, cache, CheckOptions(cool_down=cool_down))
     write_cache(cache)
     return {url for url, check in checks.items() if check.verdict is Verdict.DEAD}
 

@@ -171,15 +171,20 @@ def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> 
     return CheckOptions(**values)
 
 
-def render_confirm_settings(settings: HttpSettings) -> HttpSettings:
-    """The same settings with one request at a time per host, for confirmation."""
-    one = {name: replace(policy, concurrency=1) for name, policy in settings.hosts.items()}
-    return replace(settings, default_host=replace(settings.default_host, concurrency=1), hosts=one)
+async def fetch_verdicts(
+    http: HttpSettings,
+    urls: Iterable[str],
+    cache: Cache,
+    options: CheckOptions = CheckOptions(),
+    progress: Callable[[LinkCheck], None] | None = None,
+) -> dict[str, LinkCheck]:
+    """``check_many`` through a Fetcher opened (and closed) for this run."""
+    async with Fetcher(http) as fetcher:
+        return await check_many(fetcher, urls, cache, options, progress)
 
 
 async def check_many(
     fetcher: Fetcher,
-    confirm: Fetcher | None,
     urls: Iterable[str],
     cache: Cache,
     options: CheckOptions = CheckOptions(),
@@ -192,7 +197,7 @@ async def check_many(
 
     A failure's cool-down starts when it fails, and its re-check runs while the first pass
     goes on, one request at a time for its host, through ``fetcher`` so that both passes
-    share the host's limit. ``confirm`` is no longer used (kept so callers need not change).
+    share the host's limit.
     """
     unique = list(dict.fromkeys(urls))
     results = {url: cached for url in unique if (cached := _cached(cache, url, options))}
@@ -201,7 +206,8 @@ async def check_many(
         (url for url in unique if url not in results), key=lambda u: not _failed(cache, u)
     )
     run = _Run(fetcher, options, progress, sleep)
-    for check in await asyncio.gather(*(run.check(url) for url in todo)):
+    checks = render_offline(await asyncio.gather(*(run.check(url) for url in todo)))
+    for check in checks:
         _remember(cache, check)
         results[check.url] = check
     return {url: results[url] for url in unique}
@@ -255,6 +261,25 @@ class _Run:
             size = 2 * self.fetcher.settings.policy_for(host).concurrency
             self.admitted[host] = asyncio.Semaphore(size)
         return self.admitted[host]
+
+
+OFFLINE_HOSTS = 3  # fewer hosts than this, all silent, may really all be gone
+
+
+def render_offline(checks: list[LinkCheck]) -> list[LinkCheck]:
+    """When not one of several hosts gave any HTTP answer, the network is down, not the
+    links: their dead verdicts (DNS failures, refused connections) become unverifiable."""
+    asked = [check for check in checks if check.verdict is not Verdict.SKIPPED]
+    hosts = {urlsplit(check.url).hostname for check in asked}
+    if len(hosts) < OFFLINE_HOSTS or any(check.status is not None for check in asked):
+        return checks
+    note = f"no host of {len(hosts)} answered at all: this machine looks offline"
+    return [
+        replace(check, verdict=Verdict.UNVERIFIABLE, reason=f"{check.reason}; {note}")
+        if check.verdict is Verdict.DEAD
+        else check
+        for check in checks
+    ]
 
 
 def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:

@@ -29,13 +29,12 @@ from linkdigest.deploy import MARKER, Changes
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import ContentError
 from linkdigest.files import write_text_atomic
-from linkdigest.http import Fetcher, HttpSettings
+from linkdigest.http import HttpSettings
 from linkdigest.linkcheck import (
     CheckOptions,
     LinkCheck,
     Verdict,
-    check_many,
-    render_confirm_settings,
+    fetch_verdicts,
 )
 from linkdigest.linksources import LinkRef, read_content_links
 from linkdigest.sitecheck import check_internal_links
@@ -340,8 +339,7 @@ async def check_links(
     note = f"{len({r.url for r in refs})} links in {posts} new or changed posts"
     if not refs:
         return GateResult("links", note=note)
-    async with Fetcher(http) as fetcher, Fetcher(render_confirm_settings(http)) as confirm:
-        checks = await check_many(fetcher, confirm, [r.url for r in refs], cache, options, progress)
+    checks = await fetch_verdicts(http, [r.url for r in refs], cache, options, progress)
     problems = tuple(
         f"{where[ref.path]}:{ref.line}: {ref.url}: dead ({checks[ref.url].reason})"
         for ref in refs

@@ -35,9 +35,8 @@ from linkdigest.linkcheck import (
     CheckOptions,
     LinkCheck,
     Verdict,
-    check_many,
+    fetch_verdicts,
     parse_check_options,
-    render_confirm_settings,
 )
 from linkdigest.linkreport import (
     Finding,
@@ -183,10 +182,9 @@ async def external_checks(
 ) -> dict[str, LinkCheck]:
     cache = read_run_cache(PROGRAM, args.cache, disabled=args.no_cache, normalise=False)
     progress = Progress(PROGRAM, len(set(urls)))
-    async with Fetcher(http) as fetcher, Fetcher(render_confirm_settings(http)) as confirm:
-        checks = await check_many(
-            fetcher, confirm, urls, cache, options, lambda check: progress.advance(check.url)
-        )
+    checks = await fetch_verdicts(
+        http, urls, cache, options, lambda check: progress.advance(check.url)
+    )
     if not args.no_cache:
         write_cache(cache)
     return checks

@@ -20,6 +20,7 @@ from linkdigest.linkcheck import (
     classify,
     read_history,
     render_confirmed,
+    render_offline,
 )
 from tests.servers import LocalServer, Reply, start_servers
 
@@ -194,7 +195,7 @@ def run_many(urls: list[str], cache, **kwargs) -> dict[str, LinkCheck]:
     async def main() -> dict[str, LinkCheck]:
         async with Fetcher(SETTINGS) as fetcher:
             return await check_many(
-                fetcher, None, urls, cache, CheckOptions(ok_ttl=60, cool_down=0.2), **kwargs
+                fetcher, urls, cache, CheckOptions(ok_ttl=60, cool_down=0.2), **kwargs
             )
 
     return asyncio.run(main())
@@ -313,3 +314,50 @@ def test_front_page_is_asked_once_per_pass(confirm_farm: LocalServer, tmp_path) 
     results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
     assert all(r.verdict is Verdict.DEAD for r in results.values())
     assert [s.path for s in server.seen].count("/") == 2  # first pass, confirmation
+
+
+def refused_urls(addresses: list[str]) -> Iterator[list[str]]:
+    sockets = [socket.socket() for _ in addresses]
+    try:
+        for sock, address in zip(sockets, addresses, strict=True):
+            sock.bind((address, 0))  # bound, never listening: connections are refused
+        yield [f"http://{s.getsockname()[0]}:{s.getsockname()[1]}/page" for s in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_an_offline_machine_does_not_cry_wolf(tmp_path) -> None:
+    # Three hosts, none answering anything: the network is down, not the links.
+    for urls in refused_urls(["127.0.0.31", "127.0.0.32", "127.0.0.33"]):
+        checks = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
+        assert {c.verdict for c in checks.values()} == {Verdict.UNVERIFIABLE}
+        assert all("looks offline" in c.reason for c in checks.values())
+
+
+def test_refused_hosts_are_dead_when_others_answer(farm, tmp_path) -> None:
+    for urls in refused_urls(["127.0.0.34", "127.0.0.35", "127.0.0.36"]):
+        checks = run_many(
+            [*urls, farm["up"] + "/ok"], read_cache(tmp_path / "c.json", normalise=False)
+        )
+        assert [checks[u].verdict for u in urls] == [Verdict.DEAD] * 3, checks
+
+
+@pytest.mark.parametrize(
+    ("statuses", "offline"),
+    [
+        ([None, None, None], True),
+        ([None, None], False),  # two silent hosts may really both be gone
+        ([None, None, 200], False),
+        ([None, None, 404], False),
+    ],
+)
+def test_render_offline(statuses: list[int | None], offline: bool) -> None:
+    checks = [
+        LinkCheck(f"http://h{i}.example/", Verdict.DEAD, "DNS failure", status)
+        for i, status in enumerate(statuses)
+    ]
+    verdicts = {
+        c.verdict for c, s in zip(render_offline(checks), statuses, strict=True) if s is None
+    }
+    assert verdicts == ({Verdict.UNVERIFIABLE} if offline else {Verdict.DEAD})
