@@ -14,7 +14,8 @@ Thin glue over ``linkdigest``; every rule of the format lives there. Signals, an
 - ``article_generator_finalized``: the first moment every article is known, so "featured
   before in" is computed here.
 - ``article_generator_finalized`` also links each published digest to the newer and older
-  digest (and each other post to its neighbours), and names the latest digest for the index.
+  digest (and each other post to its neighbours), names the latest digest for the index, and
+  the periods around each year and month archive (``period_archives`` is set just before).
 - ``generator_init``: adds the ``reading_minutes`` template filter.
 - ``get_generators``: the links page is written by a generator of its own, the way Pelican
   writes every other page, so it gets the theme, the writer and RELATIVE_URLS for free.
@@ -221,6 +222,23 @@ def finalize_articles(generator: Any) -> None:
     link_neighbours(generator.articles)
     digests = [a for a in generator.articles if getattr(a, "digest", None)]
     generator.context["latest_digest"] = digests[0] if digests else None
+    generator.context["period_around"] = find_period_neighbours(generator.context)
+
+
+def find_period_neighbours(context: dict[str, Any]) -> dict[tuple[int, ...], dict[str, Any]]:
+    """Each year and month archive's URL and the periods around it, by ``period_num``:
+    computed once here, because finding them in each period's template costs a pass over
+    every period per page (a thousand months make that a million steps)."""
+    around: dict[tuple[int, ...], dict[str, Any]] = {}
+    for granularity in ("year", "month"):
+        archives = context.get("period_archives", {}).get(granularity, [])
+        for archive, (newer, older) in zip(archives, pair_neighbours(archives), strict=True):
+            around[tuple(archive["period_num"])] = {
+                "url": archive["url"],
+                "newer": newer,
+                "older": older,
+            }
+    return around
 
 
 def link_neighbours(published: list[Any]) -> None:
