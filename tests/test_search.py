@@ -409,8 +409,8 @@ def test_the_search_page_shows_results_in_a_real_browser(
         served.url("/search/?q=onerror+bakery"),
     ]
     # Fetches run in real time beside the virtual clock: on a busy machine the dump can come
-    # before the answer, so a page still waiting is loaded again (at most three times).
-    for _attempt in range(3):
+    # before the answer, so a page still waiting is loaded again (at most five times).
+    for _attempt in range(5):
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         page = BeautifulSoup(result.stdout, "html.parser")
         status = page.select_one("[data-search-page] .search-status").get_text()
