@@ -4,6 +4,8 @@ Thin glue over ``linkdigest.search``. Signals, and why:
 
 - ``initialized``: the ``SEARCH_*`` defaults go into the settings before any template is
   rendered, so ``partials/_search.html`` can test ``SEARCH_ENABLED`` on every page.
+- ``all_generators_finalized``: every post and page is known, so indexing starts here, in a
+  thread, and runs while Pelican writes the pages; the generator waits for it at the end.
 - ``get_generators``: indexing runs as a generator rather than on ``finalized`` because a
   generator is handed the final context (published posts and pages, the digests' links)
   and its pages are written with Pelican's writer and the theme, as every other page is.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from pelican import signals
@@ -24,6 +27,7 @@ from pelican.generators import Generator
 
 from linkdigest.search import (
     ContentRef,
+    IndexReport,
     SearchError,
     select_search_documents,
     write_search_index,
@@ -51,6 +55,29 @@ def content_ref(item: Any) -> ContentRef:
 class SearchGenerator(Generator):
     """Writes the search page and the Pagefind bundle (``pagefind/``)."""
 
+    indexing: Future[IndexReport] | None = None
+
+    def start_indexing(self) -> None:
+        """Index in a thread while Pelican writes the pages: Pagefind is a process of its
+        own, so on a machine with two cores most of its time is hidden behind the build."""
+        settings = self.settings
+        if not settings["SEARCH_ENABLED"]:
+            return
+        items = [*self.context.get("articles", []), *self.context.get("pages", [])]
+        language = settings.get("DEFAULT_LANG", "en")
+        documents = select_search_documents(
+            map(content_ref, items), self.context.get("digest_sources", []), language
+        )
+        # Kept beside Pelican's content cache and trusted when that cache is.
+        cache = (
+            os.path.join(settings["CACHE_PATH"], "search") if settings["CACHE_CONTENT"] else None
+        )
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self.indexing = pool.submit(
+            write_search_index, self.output_path, documents, language, cache
+        )
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
     def generate_output(self, writer: Any) -> None:
         settings = self.settings
         if not settings["SEARCH_ENABLED"]:
@@ -63,22 +90,23 @@ class SearchGenerator(Generator):
             url=settings["SEARCH_URL"],
             page_name="search",
         )
-        items = [*self.context.get("articles", []), *self.context.get("pages", [])]
-        language = settings.get("DEFAULT_LANG", "en")
-        documents = select_search_documents(
-            map(content_ref, items), self.context.get("digest_sources", []), language
-        )
-        # Kept beside Pelican's content cache and trusted when that cache is.
-        cache = (
-            os.path.join(settings["CACHE_PATH"], "search") if settings["CACHE_CONTENT"] else None
-        )
+        if self.indexing is None:  # all_generators_finalized was not sent
+            self.start_indexing()
         try:
-            report = write_search_index(self.output_path, documents, language, cache)
+            report = self.indexing.result() if self.indexing else None
         except SearchError as error:
             logger.error("search: %s", error)
             return
+        if report is None:
+            return
         how = "copied the unchanged index of" if report.reused else "indexed"
         logger.info("search: %s %d documents in %.2f s", how, report.documents, report.seconds)
+
+
+def start_indexing(generators: list[Any]) -> None:
+    for generator in generators:
+        if isinstance(generator, SearchGenerator):
+            generator.start_indexing()
 
 
 def get_generators(_pelican: Any) -> type[Generator]:
@@ -88,3 +116,4 @@ def get_generators(_pelican: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(add_defaults)
     signals.get_generators.connect(get_generators)
+    signals.all_generators_finalized.connect(start_indexing)
