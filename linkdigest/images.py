@@ -12,9 +12,11 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
+from linkdigest.references import Reference, resolve_reference
+
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 SRC = re.compile(r'\bsrc="([^"]+)"')
-INTRASITE = re.compile(r"^(?:\{static\}|\{attach\}|\|static\||\|attach\|)")
+INTRASITE = re.compile(r"^[{|](?P<kind>static|attach)[}|](?P<path>.+)$")
 Size = tuple[int, int]
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
@@ -68,12 +70,14 @@ def read_image_size(path: Path) -> Size | None:
         return None
 
 
-def resolve_content_image(src: str, content_root: Path, source_dir: Path) -> Path | None:
-    """The file behind an intrasite image source (``{static}/x.jpg``, ``{static}x.jpg``)."""
-    if not INTRASITE.match(src):
+def resolve_content_image(src: str, content_root: str, source_path: str) -> Path | None:
+    """The file behind an intrasite image source (``{static}/x.jpg``, ``{static}x.jpg``),
+    resolved as every other reference of the post is; None for any other source."""
+    match = INTRASITE.match(src)
+    if not match:
         return None
-    path = INTRASITE.sub("", src).split("?")[0].split("#")[0]
-    return content_root / path.lstrip("/") if path.startswith("/") else source_dir / path
+    reference = Reference(0, match["kind"], match["path"])
+    return Path(resolve_reference(reference, source_path, content_root))
 
 
 def render_image_attributes(

@@ -137,8 +137,7 @@ class DigestReader(MarkdownReader):
         return replace(sized, intro_html=intro)
 
     def _image_size(self, src: str) -> tuple[int, int] | None:
-        root, here = Path(self.settings["PATH"]), Path(self._source_path).parent
-        path = resolve_content_image(src, root, here)
+        path = resolve_content_image(src, self.settings["PATH"], self._source_path)
         return read_image_size(path) if path else None
 
     def _convert(self, text: str) -> str:

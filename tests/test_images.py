@@ -59,11 +59,13 @@ def test_every_example_image_has_a_size() -> None:
 
 def test_resolve_content_image(tmp_path: Path) -> None:
     here = tmp_path / "posts"
-    assert resolve_content_image("{static}/images/a.jpg", tmp_path, here) == (
+    post = str(here / "post.md")
+    assert resolve_content_image("{static}/images/a.jpg", str(tmp_path), post) == (
         tmp_path / "images/a.jpg"
     )
-    assert resolve_content_image("{static}a.jpg?v=2", tmp_path, here) == here / "a.jpg"
-    assert resolve_content_image("https://example.org/a.jpg", tmp_path, here) is None
+    assert resolve_content_image("{static}a.jpg?v=2", str(tmp_path), post) == here / "a.jpg"
+    assert resolve_content_image("|attach|b.png", str(tmp_path), post) == here / "b.png"
+    assert resolve_content_image("https://example.org/a.jpg", str(tmp_path), post) is None
 
 
 def test_render_image_attributes() -> None:
