@@ -110,9 +110,10 @@ def render_digest_html(digest: Digest, convert: Convert) -> DigestHtml:
     sections = tuple(
         _render_section(section, fragments, convert, anchors) for section in digest.sections
     )
-    intro = fragments[digest.intro]
-    minutes = render_reading_minutes(_digest_texts(intro, sections))
-    return DigestHtml(digest.heading, intro, sections, digest.problems, minutes)
+    result = DigestHtml(digest.heading, fragments[digest.intro], sections, digest.problems)
+    titles = [section.title for section in sections] + [e.title for e in result.entries]
+    minutes = render_reading_minutes(" ".join([*list_fragments(result), *titles]))
+    return replace(result, reading_minutes=minutes)
 
 
 def render_reading_minutes(html_text: str) -> int:
@@ -244,14 +245,6 @@ def _render_entry(
         is_video=entry.is_video,
         embed_url=embed_url,
     )
-
-
-def _digest_texts(intro_html: str, sections: tuple[SectionHtml, ...]) -> str:
-    parts = [intro_html]
-    for section in sections:
-        parts += [section.title, section.prose_html]
-        parts += [text for e in section.entries for text in (e.title, e.summary_html, e.extra_html)]
-    return " ".join(parts)
 
 
 def _collect_fragments(digest: Digest) -> list[str]:

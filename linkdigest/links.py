@@ -5,14 +5,11 @@ from __future__ import annotations
 import calendar
 import html
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from linkdigest.html import DigestHtml, DigestRef
+from linkdigest.html import TAG, DigestHtml, DigestRef
 from linkdigest.urls import normalise_url, render_site_url
-
-TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
