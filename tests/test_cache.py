@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from linkdigest.cache import read_cache, write_cache
+from linkdigest.files import read_fingerprint
 
 
 def test_round_trip_with_ttl_and_normalised_keys(tmp_path: Path) -> None:
@@ -52,3 +53,15 @@ def test_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     cache.put("https://example.org/", {"title": "T"})
     write_cache(cache)
     assert [p.name for p in tmp_path.iterdir()] == ["c.json"]
+
+
+def test_fingerprint_changes_with_any_file_or_extra(tmp_path: Path) -> None:
+    # Names the folder of Pelican's content cache: stale code must never read it back.
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("x = 1\n")
+    b.write_text("y = 2\n")
+    first = read_fingerprint([a, b], "markdown settings")
+    assert first == read_fingerprint([b, a], "markdown settings")  # order does not matter
+    assert first != read_fingerprint([a, b], "other settings")
+    b.write_text("y = 3\n")
+    assert first != read_fingerprint([a, b], "markdown settings")

@@ -188,6 +188,8 @@ def test_pagination(tiny_site) -> None:
     assert second.select_one('nav.pagination a[rel="prev"]')["href"] == "../../index.html"
     assert second.select_one('nav.pagination a[rel="next"]')["href"].endswith("page/3/")
     assert last.select_one('nav.pagination a[rel="next"]') is None
+    # Every month is listed once, on the first page: not repeated on every page of posts.
+    assert len(first.select("nav.months a")) > 1 and second.select_one("nav.months") is None
     assert second.select_one('link[rel="canonical"]')["href"].endswith("/page/2/")
     assert second.select_one("title").get_text().startswith("Page 2")
 
