@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Node tools for the checks (vnu, axe-core, Lighthouse), pinned by tools/package-lock.json.
 NODE_STAMP := tools/node_modules/.installed
+# The link-checking benchmark's comparison tools: LinkChecker in a venv of its own (a tool we
+# measure against, not a dependency, so it stays out of $(VENV)) and linkinator 7 (npm).
+BENCH_VENV := .cache/bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_NODE_STAMP := benchmarks/tools/node_modules/.installed
 PELICAN := $(BIN)/pelican
 
 INPUTDIR := content
@@ -45,6 +50,19 @@ $(NODE_STAMP): tools/package.json tools/package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --prefix tools
 	touch $(NODE_STAMP)
 
+# Rebuilt from scratch when the pin changes, so no older LinkChecker lingers in the venv.
+$(BENCH_STAMP): benchmarks/tools/requirements.txt
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r benchmarks/tools/requirements.txt
+	touch $(BENCH_STAMP)
+
+# --ignore-scripts: linkinator needs no install step, and the lock file pins what is fetched.
+$(BENCH_NODE_STAMP): benchmarks/tools/package.json benchmarks/tools/package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --prefix benchmarks/tools
+	touch $(BENCH_NODE_STAMP)
+
 html: $(STAMP)
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(CONFFILE) $(PELICANOPTS)
 
@@ -80,10 +98,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP)
 	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/fetch_speed.py
-	$(BIN)/python benchmarks/link_check.py
+	$(BIN)/python benchmarks/link_check.py --linkchecker $(BENCH_VENV)/bin/linkchecker \
+		--linkinator benchmarks/tools/node_modules/.bin/linkinator
 
 # URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
 fetch: $(STAMP)

@@ -157,8 +157,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--compare-urls", type=int, default=400, help="URLs (whole hosts) for the other tools"
     )
     parser.add_argument("--time-limit", type=float, default=300, help="seconds per other tool")
-    parser.add_argument("--linkchecker", default=shutil.which("linkchecker") or "")
-    parser.add_argument("--linkinator", default="")
+    # The copies `make bench` installs come first, so the figures are for the pinned versions.
+    root = Path(__file__).resolve().parent.parent
+    linkchecker = root / ".cache/bench-venv/bin/linkchecker"
+    linkinator = root / "benchmarks/tools/node_modules/.bin/linkinator"
+    parser.add_argument(
+        "--linkchecker",
+        default=str(linkchecker) if linkchecker.exists() else shutil.which("linkchecker") or "",
+    )
+    parser.add_argument("--linkinator", default=str(linkinator) if linkinator.exists() else "")
     args = parser.parse_args(argv)
     limit = HttpSettings().default_host.concurrency
     args.max_connections = args.max_connections or max(32, args.hosts * limit)
