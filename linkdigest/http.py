@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ TRANSPORT_ERRORS = (
     httpcore.UnsupportedProtocol,
     httpcore.ProxyError,
 )
+SHARED_BYTES = 65536  # a GET keeping at most this much is asked once per run (a peek)
 # URLs made only of characters RFC 3986 allows need no re-encoding (IPv6 literals aside).
 PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
 
@@ -431,7 +432,7 @@ class Fetcher:
         self.gates: dict[str, _HostGate] = {}
         self.clients: dict[str, httpx.AsyncClient] = {}
         self.pools: dict[str, httpcore.AsyncConnectionPool] = {}
-        self.heads: dict[str, asyncio.Future[FetchResult]] = {}
+        self.shared: dict[tuple[str, str, int], asyncio.Future[FetchResult]] = {}
         self.headers = [
             (k.encode(), v.encode()) for k, v in render_request_headers(settings).items()
         ]
@@ -471,16 +472,20 @@ class Fetcher:
         max_bytes: int | None = None,
         headers: Mapping[str, str] | None = None,
         urgent: bool = False,
+        fresh: bool = False,
     ) -> FetchResult:
         """Fetch ``url``, following redirects; never raises for network trouble. An
         ``urgent`` fetch goes before the host's waiting ones, one urgent request at a time
-        per host (it still counts against the host's limit)."""
+        per host (it still counts against the host's limit). A ``fresh`` one asks again
+        what this run already asked (a re-check); otherwise a HEAD, or a GET that keeps
+        little, is asked once per run."""
         limit = self.settings.max_bytes if max_bytes is None else max_bytes
         redirects: list[Redirect] = []
         current, seen = url, {url}
         extra = dict(headers or {})
         while True:
-            result = await self._fetch_hop(_Hop(url, current, method, limit, extra, urgent))
+            hop = _Hop(url, current, method, limit, extra, urgent, fresh)
+            result = await self._fetch_hop(hop)
             result = replace(result, redirects=tuple(redirects))
             location = result.headers.get("location")
             if result.error or result.status not in REDIRECT_STATUSES or not location:
@@ -509,13 +514,14 @@ class Fetcher:
             seen.add(target)
 
     async def _fetch_hop(self, hop: _Hop) -> FetchResult:
-        # A HEAD is asked once per run however many links lead to it: redirects of many
+        # A hop is asked once per run however many links lead to it: redirects of many
         # links often end at the same page (a home page, a login wall).
-        if hop.method != "HEAD" or hop.headers:
+        key = hop.shared_key
+        if key is None:
             return await self._fetch_hop_once(hop)
-        if hop.current not in self.heads:
-            self.heads[hop.current] = asyncio.ensure_future(self._fetch_hop_once(hop))
-        return replace(await self.heads[hop.current], url=hop.url)
+        if key not in self.shared:
+            self.shared[key] = asyncio.ensure_future(self._fetch_hop_once(hop))
+        return replace(await self.shared[key], url=hop.url)
 
     async def _fetch_hop_once(self, hop: _Hop) -> FetchResult:
         policy = self.settings.policy_for(hop.host)
@@ -523,7 +529,7 @@ class Fetcher:
             return FetchResult(
                 hop.url, hop.current, error="skipped", detail=policy.reason or hop.host
             )
-        if urlsplit(hop.current).scheme not in ("http", "https") or not hop.host:
+        if parse_scheme_host(hop.current)[0] not in ("http", "https") or not hop.host:
             return FetchResult(
                 hop.url, hop.current, error="invalid URL", detail="not an absolute http(s) URL"
             )
@@ -627,16 +633,34 @@ class _Hop:
     limit: int
     headers: Mapping[str, str]
     urgent: bool = False
+    fresh: bool = False
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.current).hostname or "").lower()
+        return parse_scheme_host(self.current)[1]
+
+    @property
+    def shared_key(self) -> tuple[str, str, int] | None:
+        """How this hop's answer is shared with every like hop of the run, or None when the
+        hop must be asked itself: a ``fresh`` one, one with its own headers, a GET keeping
+        more than ``SHARED_BYTES`` (pages are not kept for the whole run)."""
+        if self.fresh or self.headers or (self.method != "HEAD" and self.limit > SHARED_BYTES):
+            return None
+        return self.method, self.current, 0 if self.method == "HEAD" else self.limit
 
     @property
     def body_limit(self) -> int | None:
         """Bytes to keep: none for HEAD, which is read to its (empty) end all the same, so
         the connection goes back to the pool instead of being closed."""
         return None if self.method == "HEAD" else self.limit
+
+
+@lru_cache(maxsize=65536)
+def parse_scheme_host(url: str) -> tuple[str, str]:
+    """The scheme and the lower-case host name of ``url`` ("" for either it lacks). Cached:
+    a link check asks this of the same URLs several times per request."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower()
 
 
 def render_host_header(url: httpcore.URL) -> bytes:

@@ -301,6 +301,27 @@ def test_connections_are_reused_after_head_and_get(server: LocalServer) -> None:
     assert len(accepted) <= 4  # two per host and run, however many requests
 
 
+def test_a_peek_at_a_shared_redirect_target_is_asked_once(server: LocalServer) -> None:
+    server.routes.update(
+        {
+            "/a": Reply(301, {"Location": "/home"}),
+            "/b": Reply(302, {"Location": "/home"}),
+            "/home": Reply(body=b"home"),
+        }
+    )
+    urls = [server.url("/a"), server.url("/b")]
+    peeks = run_all(urls, method="GET", max_bytes=1024)
+    assert [(r.url, r.final_url, r.status) for r in peeks] == [
+        (urls[0], server.url("/home"), 200),
+        (urls[1], server.url("/home"), 200),
+    ]
+    assert [s.path for s in server.seen].count("/home") == 1
+    run_all(urls, method="GET", max_bytes=1024, fresh=True)  # a re-check asks again
+    assert [s.path for s in server.seen].count("/home") == 3
+    run_all(urls, method="GET")  # whole pages are not kept for the run: each asks
+    assert [s.path for s in server.seen].count("/home") == 5
+
+
 def test_backoff_after_a_500_holds_only_that_url(server: LocalServer) -> None:
     server.routes["/flaky"] = [Reply(500), Reply(body=b"ok")]
     server.routes["/other"] = Reply(body=b"x")
