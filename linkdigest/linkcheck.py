@@ -14,12 +14,19 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from linkdigest.cache import Cache
 from linkdigest.errors import ContentError
-from linkdigest.http import Fetcher, FetchResult, HttpSettings
+from linkdigest.http import (
+    HOST_BUSY_STATUSES,
+    Fetcher,
+    FetchResult,
+    HttpSettings,
+    parse_scheme_host,
+)
 from linkdigest.settings import parse_table
 
 UNVERIFIABLE_STATUSES = frozenset({401, 403, 429, 999})
@@ -27,6 +34,8 @@ GONE_STATUSES = frozenset({404, 410})
 HEAD_UNRELIABLE = frozenset({400, 403, 404, 405, 406, 409, 429, 500, 501, 502, 503})
 TLS_ERROR = re.compile(r"ssl|certificate|tls", re.IGNORECASE)
 PEEK_BYTES = 1024  # a GET reads this much, then stops: enough to see a challenge page
+HEAD_REFUSED = frozenset({405, 501})  # "not allowed", "not implemented": the method itself
+HEAD_MEMORY = 30 * 86400.0  # seconds a host that refused HEAD is asked with GET first
 
 
 class Verdict(StrEnum):
@@ -48,6 +57,7 @@ class LinkCheck:
     final_url: str = ""
     permanent: bool = False
     retry_after: float | None = None
+    head_refused: bool = False  # HEAD was refused, or GET contradicted it: use GET here
 
 
 def classify(result: FetchResult, accept: frozenset[int] = frozenset()) -> LinkCheck:
@@ -93,30 +103,56 @@ def _classify_error(result: FetchResult) -> LinkCheck:
     return LinkCheck(result.url, Verdict.UNVERIFIABLE, reason, final_url=result.final_url)
 
 
+@lru_cache(maxsize=65536)
 def render_host_root(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
 
 
 class FrontPages:
-    """Whether each host's front page answers: asked once per run and host, however many
-    of the host's links turn out to be 404s (``urgent`` as the links it vouches for)."""
+    """Whether a host answers, for its 404s: it does when it has answered some link below
+    400 lately (``answered``: host root -> when it last did), or else when its front page
+    answers. A front page is asked once for however many of the host's links need it at
+    that moment (``fresh``: asked anew, not shared with the run's other requests for it)."""
 
-    def __init__(self, fetcher: Fetcher, urgent: bool = False) -> None:
+    def __init__(self, fetcher: Fetcher, fresh: bool = False) -> None:
         self.fetcher = fetcher
-        self.urgent = urgent
-        self.asked: dict[str, asyncio.Future[bool]] = {}
+        self.fresh = fresh
+        self.answered: dict[str, float] = {}
+        self.asked: dict[str, tuple[float, asyncio.Future[bool]]] = {}
 
-    async def answers(self, url: str) -> bool:
+    async def vouch(self, check: LinkCheck, since: float = 0.0) -> LinkCheck:
+        """``check``, except that a 404 or 410 stays dead only when its host answers, as
+        seen at ``since`` (fetcher clock) or later."""
+        if check.verdict is not Verdict.DEAD or check.status not in GONE_STATUSES:
+            return check
+        if await self.answers(check.final_url or check.url, since):
+            return check
+        return replace(
+            check,
+            verdict=Verdict.UNVERIFIABLE,
+            reason=f"{check.reason}, but the host's front page does not answer either",
+        )
+
+    async def answers(self, url: str, since: float = 0.0) -> bool:
+        """Whether the host of ``url`` answers, as seen at ``since`` or later."""
         root = render_host_root(url)
-        if root not in self.asked:
-            self.asked[root] = asyncio.ensure_future(self._ask(root))
-        return await self.asked[root]
+        if self.answered.get(root, -1.0) >= since:
+            return True
+        if root not in self.asked or self.asked[root][0] < since:
+            self.asked[root] = (self.fetcher.clock(), asyncio.ensure_future(self._ask(root)))
+        return await self.asked[root][1]
+
+    def saw(self, check: LinkCheck) -> None:
+        """Note a link's answer: one below 400 shows that its host answers."""
+        if check.status is not None and check.status < 400:
+            self.answered[render_host_root(check.final_url or check.url)] = self.fetcher.clock()
 
     async def _ask(self, root: str) -> bool:
         result = await self.fetcher.fetch(
-            root, method="GET", max_bytes=PEEK_BYTES, urgent=self.urgent
+            root, method="GET", max_bytes=PEEK_BYTES, fresh=self.fresh
         )
+        self.saw(classify(result))
         return not result.error and result.status is not None and result.status < 400
 
 
@@ -126,27 +162,50 @@ async def check_url(
     accept: frozenset[int] = frozenset(),
     front_pages: FrontPages | None = None,
     head_first: bool = True,
-    urgent: bool = False,
+    again: bool = False,
+    since: float = 0.0,
 ) -> LinkCheck:
-    """HEAD first (unless ``head_first`` is off); GET, reading only a little, when HEAD fails
-    or is refused; a 404 or 410 counts as dead only when the host's front page answers.
-    ``urgent`` requests go before the host's waiting ones."""
-    result = await fetcher.fetch(url, method="HEAD", urgent=urgent) if head_first else None
-    if result is None or (
-        not result.headers.get("cf-mitigated")  # a challenge meets GET just the same
-        and (result.error not in ("", "skipped") or (result.status or 0) in HEAD_UNRELIABLE)
+    """``fetch_check``, then a 404 or 410 counts as dead only when the host's front page
+    answers (or the host answered another link at ``since`` or later)."""
+    check = await fetch_check(fetcher, url, accept, head_first, again)
+    return await (front_pages or FrontPages(fetcher, fresh=again)).vouch(check, since)
+
+
+async def fetch_check(
+    fetcher: Fetcher,
+    url: str,
+    accept: frozenset[int] = frozenset(),
+    head_first: bool = True,
+    again: bool = False,
+) -> LinkCheck:
+    """What the URL's own answer says: HEAD first (unless ``head_first`` is off); GET,
+    reading only a little, when HEAD fails or is refused. ``again``: a re-check, asked
+    anew with GET alone, before the host's waiting requests."""
+    head = None
+    if head_first and not again:
+        head = await fetcher.fetch(url, method="HEAD")
+    result = head
+    if head is None or (
+        not head.headers.get("cf-mitigated")  # a challenge meets GET just the same
+        and (head.error not in ("", "skipped") or (head.status or 0) in HEAD_UNRELIABLE)
     ):
-        result = await fetcher.fetch(url, method="GET", max_bytes=PEEK_BYTES, urgent=urgent)
+        result = await fetcher.fetch(
+            url, method="GET", max_bytes=PEEK_BYTES, urgent=again, fresh=again
+        )
     check = classify(result, accept)
-    if check.verdict is Verdict.DEAD and check.status in GONE_STATUSES:
-        front = front_pages or FrontPages(fetcher, urgent)
-        if not await front.answers(check.final_url or check.url):
-            return replace(
-                check,
-                verdict=Verdict.UNVERIFIABLE,
-                reason=f"{check.reason}, but the host's front page does not answer either",
-            )
+    if head is not None and head is not result and head_contradicted(head, result):
+        check = replace(check, head_refused=True)
     return check
+
+
+def head_contradicted(head: FetchResult, get: FetchResult) -> bool:
+    """Whether a host's HEAD answers are not to be trusted: it refused the method, or GET
+    answered the same URL otherwise. (A rate limit or an overload says nothing of HEAD.)"""
+    if head.status in HEAD_REFUSED:
+        return True
+    if head.status in HOST_BUSY_STATUSES or get.status in HOST_BUSY_STATUSES:
+        return False
+    return (head.status, head.error) != (get.status, get.error)
 
 
 FAILED = frozenset({Verdict.DEAD, Verdict.UNVERIFIABLE})
@@ -205,7 +264,7 @@ async def check_many(
     todo = sorted(
         (url for url in unique if url not in results), key=lambda u: not _failed(cache, u)
     )
-    run = _Run(fetcher, options, progress, sleep)
+    run = _Run(fetcher, options, progress, sleep, _hosts_refusing_head(cache))
     checks = render_offline(await asyncio.gather(*(run.check(url) for url in todo)))
     for check in checks:
         _remember(cache, check)
@@ -216,7 +275,9 @@ async def check_many(
 class _Run:
     """One run of ``check_many``: a few URLs per host admitted at a time to the first
     pass (so a confirmation waits behind a handful of requests, not behind the host's whole
-    list), and each failure's confirmation."""
+    list), each failure's confirmation, and what the run learns of each host: whether it
+    answers, and whether its HEAD answers can be trusted (``get_first``: hosts asked with
+    GET straight away, seeded from the cache)."""
 
     def __init__(
         self,
@@ -224,34 +285,46 @@ class _Run:
         options: CheckOptions,
         progress: Callable[[LinkCheck], None] | None,
         sleep: Callable[[float], Awaitable[None]],
+        get_first: set[str],
     ) -> None:
         self.fetcher = fetcher
         self.options = options
         self.progress = progress
         self.sleep = sleep
-        self.front = FrontPages(fetcher)
-        self.again = FrontPages(fetcher, urgent=True)
+        self.get_first = get_first
+        self.front = FrontPages(fetcher, fresh=True)
         self.admitted: dict[str, asyncio.Semaphore] = {}
 
     async def check(self, url: str) -> LinkCheck:
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         async with self._admission(host):
-            check = await check_url(self.fetcher, url, _accept(self.fetcher, url), self.front)
+            check = await fetch_check(
+                self.fetcher, url, _accept(self.fetcher, url), head_first=host not in self.get_first
+            )
+        failed_at = self.fetcher.clock()
+        self.front.saw(check)
+        if check.head_refused:
+            self.get_first.add(host)
         if check.verdict in FAILED:
-            check = await self._confirm(check)
+            # A 404 is not vouched for here: the confirmation's stricter check (the host
+            # answered after this failure) decides, and dead needs both passes to agree.
+            await self.sleep(_cool_down([check], self.options, self.fetcher.settings))
+            check = replace(await self._confirm(check, failed_at), head_refused=check.head_refused)
         if self.progress:
             self.progress(check)
         return check
 
-    async def _confirm(self, before: LinkCheck) -> LinkCheck:
-        await self.sleep(_cool_down([before], self.options, self.fetcher.settings))
-        # A failure is never a HEAD-only answer worth repeating: confirm with GET. Urgent
-        # requests go one at a time per host, ahead of the first pass: confirmations are
-        # the end of the run's critical path.
+    async def _confirm(self, before: LinkCheck, failed_at: float) -> LinkCheck:
+        # A failure is never a HEAD-only answer worth repeating: confirm with GET. Re-checks
+        # go one at a time per host, ahead of the first pass: confirmations are the end of
+        # the run's critical path. The host must answer anew: another link's answer counts
+        # only when it came after this one failed, or else the front page is asked (once
+        # per run, in the host's other slot: not in the line of re-checks).
         accept = _accept(self.fetcher, before.url)
         after = await check_url(
-            self.fetcher, before.url, accept, self.again, head_first=False, urgent=True
+            self.fetcher, before.url, accept, self.front, again=True, since=failed_at
         )
+        self.front.saw(after)
         return render_confirmed(before, after)
 
     def _admission(self, host: str) -> asyncio.Semaphore:
@@ -261,6 +334,20 @@ class _Run:
             size = 2 * self.fetcher.settings.policy_for(host).concurrency
             self.admitted[host] = asyncio.Semaphore(size)
         return self.admitted[host]
+
+
+def _host(url: str) -> str:
+    return parse_scheme_host(url)[1]
+
+
+def _hosts_refusing_head(cache: Cache, now: float | None = None) -> set[str]:
+    """Hosts whose HEAD answers a recent run found refused or contradicted by GET."""
+    oldest = (now or time.time()) - HEAD_MEMORY
+    return {
+        _host(url)
+        for url, entry in cache.entries.items()
+        if (entry["value"].get("head_refused_at") or 0) >= oldest
+    }
 
 
 OFFLINE_HOSTS = 3  # fewer hosts than this, all silent, may really all be gone
@@ -292,7 +379,7 @@ def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
 
 
 def _accept(fetcher: Fetcher, url: str) -> frozenset[int]:
-    return frozenset(fetcher.settings.policy_for(urlsplit(url).hostname or "").accept)
+    return frozenset(fetcher.settings.policy_for(_host(url)).accept)
 
 
 def _cool_down(failed: list[LinkCheck], options: CheckOptions, settings: HttpSettings) -> float:
@@ -335,6 +422,8 @@ def _remember(cache: Cache, check: LinkCheck, now: float | None = None) -> None:
             "permanent": check.permanent,
             "first_failure": (previous.get("first_failure") or moment) if failing else None,
             "consecutive_failures": previous.get("consecutive_failures", 0) + 1 if failing else 0,
+            # When HEAD was last seen refused: the host is asked with GET first a while.
+            "head_refused_at": moment if check.head_refused else previous.get("head_refused_at"),
         },
         moment,
     )

@@ -13,11 +13,13 @@ from linkdigest.cache import read_cache, write_cache
 from linkdigest.http import Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
 from linkdigest.linkcheck import (
     CheckOptions,
+    FrontPages,
     LinkCheck,
     Verdict,
     check_many,
     check_url,
     classify,
+    head_contradicted,
     read_history,
     render_confirmed,
     render_offline,
@@ -306,14 +308,120 @@ def test_dead_needs_both_passes(before: Verdict, after: Verdict, verdict: Verdic
     assert render_confirmed(LinkCheck("u", before), LinkCheck("u", after)).verdict is verdict
 
 
-def test_front_page_is_asked_once_per_pass(confirm_farm: LocalServer, tmp_path) -> None:
+def test_front_page_is_asked_once_for_many_404s(confirm_farm: LocalServer, tmp_path) -> None:
     server = confirm_farm
     for n in range(4):
         server.routes[f"/gone{n}"] = Reply(404)
     urls = [server.url(f"/gone{n}") for n in range(4)]
     results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
     assert all(r.verdict is Verdict.DEAD for r in results.values())
-    assert [s.path for s in server.seen].count("/") == 2  # first pass, confirmation
+    assert [s.path for s in server.seen].count("/") == 1  # nothing else vouched for the host
+
+
+def test_another_answer_after_the_404_vouches_for_the_host(
+    confirm_farm: LocalServer, tmp_path
+) -> None:
+    server = confirm_farm
+    server.routes.update({f"/fine{n}": Reply(body=b"ok", delay=0.05) for n in range(8)})
+    urls = [server.url("/gone")] + [server.url(f"/fine{n}") for n in range(8)]
+    results = run_many(urls, read_cache(tmp_path / "c.json", normalise=False))
+    assert results[server.url("/gone")].verdict is Verdict.DEAD
+    assert "/" not in [s.path for s in server.seen]
+
+
+def test_only_an_answer_since_the_failure_counts(confirm_farm: LocalServer) -> None:
+    server = confirm_farm
+    now = [100.0]
+
+    async def main() -> list[bool]:
+        async with Fetcher(SETTINGS, clock=lambda: now[0]) as fetcher:
+            front = FrontPages(fetcher, fresh=True)
+            front.saw(LinkCheck(server.url("/ok"), Verdict.OK, status=200))  # at 100
+            now[0] = 110.0
+            answers = [await front.answers(server.url("/gone"), since=90)]  # no request
+            answers.append(await front.answers(server.url("/gone"), since=105))  # asks
+            answers.append(await front.answers(server.url("/gone"), since=108))  # its answer
+            now[0] = 120.0
+            answers.append(await front.answers(server.url("/gone"), since=115))  # asks again
+            return answers
+
+    assert asyncio.run(main()) == [True, True, True, True]
+    assert [s.path for s in server.seen] == ["/", "/"]
+
+
+ONE_AT_A_TIME = HttpSettings(**{**SETTINGS.__dict__, "default_host": HostPolicy(1, delay=0.0)})
+
+
+def run_one_at_a_time(urls: list[str], path) -> dict[str, LinkCheck]:
+    async def main() -> dict[str, LinkCheck]:
+        cache = read_cache(path, normalise=False)
+        async with Fetcher(ONE_AT_A_TIME) as fetcher:
+            checks = await check_many(fetcher, urls, cache, CheckOptions(cool_down=0.1))
+        write_cache(cache)
+        return checks
+
+    return asyncio.run(main())
+
+
+@pytest.fixture
+def head_refuser() -> Iterator[LocalServer]:
+    for (server,) in start_servers(["127.0.0.16"]):
+        server.routes["/refused"] = head_or_get(Reply(405), Reply(body=b"ok"))
+        server.routes.update({f"/a{n}": Reply(body=b"ok") for n in range(6)})
+        yield server
+
+
+def test_a_host_that_refused_head_is_asked_with_get(head_refuser: LocalServer, tmp_path) -> None:
+    server = head_refuser
+    urls = [server.url("/refused")] + [server.url(f"/a{n}") for n in range(6)]
+    checks = run_one_at_a_time(urls, tmp_path / "c.json")
+    assert {c.verdict for c in checks.values()} == {Verdict.OK}
+    asked = [(s.method, s.path) for s in server.seen]
+    # /a0 and /a1 set out with HEAD before /refused had shown that HEAD is refused; every
+    # link after them is asked with GET alone.
+    assert asked[:3] == [("HEAD", "/refused"), ("HEAD", "/a0"), ("GET", "/refused")]
+    assert [method for method, path in asked if path in ("/a0", "/a1")] == ["HEAD", "HEAD"]
+    later = [f"/a{n}" for n in range(2, 6)]
+    assert [(method, path) for method, path in asked if path in later] == [
+        ("GET", path) for path in later
+    ]
+
+
+def test_the_next_run_remembers_a_host_that_refused_head(
+    head_refuser: LocalServer, tmp_path
+) -> None:
+    server = head_refuser
+    run_one_at_a_time([server.url("/refused")], tmp_path / "c.json")
+    server.seen.clear()
+    run_one_at_a_time([server.url(f"/a{n}") for n in range(3)], tmp_path / "c.json")
+    assert {s.method for s in server.seen} == {"GET"}
+    # A month later the host is given HEAD again.
+    cache = read_cache(tmp_path / "c.json", normalise=False)
+    for entry in cache.entries.values():
+        if entry["value"].get("head_refused_at"):
+            entry["value"]["head_refused_at"] -= 31 * 86400
+    cache.changed = True
+    write_cache(cache)
+    server.seen.clear()
+    run_one_at_a_time([server.url("/a5")], tmp_path / "c.json")
+    assert [s.method for s in server.seen] == ["HEAD"]
+
+
+@pytest.mark.parametrize(
+    ("head", "get", "refused"),
+    [
+        (FetchResult("u", "u", 405), FetchResult("u", "u", 200), True),
+        (FetchResult("u", "u", 501), FetchResult("u", "u", 404), True),  # HEAD itself refused
+        (FetchResult("u", "u", 404), FetchResult("u", "u", 200), True),
+        (FetchResult("u", "u", error="timeout"), FetchResult("u", "u", 200), True),
+        (FetchResult("u", "u", 404), FetchResult("u", "u", 404), False),  # it agrees
+        (FetchResult("u", "u", 500), FetchResult("u", "u", 500), False),
+        (FetchResult("u", "u", 429), FetchResult("u", "u", 200), False),  # a rate limit
+        (FetchResult("u", "u", 404), FetchResult("u", "u", 503), False),  # an overload
+    ],
+)
+def test_head_contradicted(head: FetchResult, get: FetchResult, refused: bool) -> None:
+    assert head_contradicted(head, get) is refused
 
 
 def refused_urls(addresses: list[str]) -> Iterator[list[str]]:
