@@ -7,9 +7,11 @@ hosts (127.0.2.x) whose pages answer after a fixed latency: about 5% of the URLs
 GET 200, a transient 500, redirects, 999, a Cloudflare challenge, 429 and 503 with
 Retry-After). A page on 127.0.2.250 links to every URL (or to the first hosts' only), for
 the tools that crawl. Prints wall time against the politeness floor (URLs per host x
-latency / per-host limit) and against the work floor (the busiest host's requests x latency
-/ per-host limit), CPU per URL, peak memory, the warm re-run, accuracy (false dead, missed
-dead) and the most requests each tool had in flight on one host. Ours is best of --runs.
+latency / per-host limit), against the work floor (the busiest host's requests x latency
+/ per-host limit) and against the least floor (the same for the fewest requests any checker
+keeping the rules could make), when the hosts with and without a Retry-After were done,
+CPU per URL, peak memory, the warm re-run, accuracy (false dead, missed dead) and the most
+requests each tool had in flight on one host. Ours is best of --runs.
 
 The other tools run on the first hosts only (--compare-urls, whole hosts, so the floor is
 the same) and are stopped after --time-limit seconds: LinkChecker (PyPI ``linkchecker``) on
@@ -82,7 +84,7 @@ def accuracy(dead: set[str], expected: dict[str, bool]) -> tuple[int, int]:
     return false_dead, missed
 
 
-def control(page: int, path: str) -> dict[str, dict[str, int]]:
+def control(page: int, path: str) -> dict[str, dict[str, float]]:
     with urllib.request.urlopen(f"http://{PAGE_HOST}:{page}{path}") as answer:
         return json.loads(answer.read() or b"{}") if path == "/stats" else {}
 
@@ -178,7 +180,7 @@ def report(
     expected: dict[str, bool],
     wall: float,
     cpu: float,
-    stats: dict[str, dict[str, int]],
+    stats: dict[str, dict[str, float]],
     floor: float,
 ) -> None:
     requests = stats.get("requests", {})
@@ -190,7 +192,8 @@ def report(
         figures += f"false dead {false_dead:4d}  missed dead {missed:3d}  "
     print(
         f"{name:<12} {figures}max per host {max(stats.get('peak', {}).values(), default=0)}  "
-        f"requests {sum(requests.values())} (busiest host {max(requests.values(), default=0)})"
+        f"requests {sum(requests.values()):.0f} (busiest host "
+        f"{max(requests.values(), default=0):.0f})"
     )
 
 
@@ -229,7 +232,7 @@ def measure_ours(
         f"{cpu / len(urls) * 1000:.2f} ms; peak memory "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
-    print_work_floor(stats["requests"], args, limit, wall)
+    print_work_floor(stats, args, limit, wall)
     warm = [timed(lambda go=go: asyncio.run(go()))[1:] for _ in range(args.runs)]
     wall, cpu = min(warm)
     print(
@@ -239,27 +242,69 @@ def measure_ours(
 
 
 def print_work_floor(
-    requests: dict[str, int], args: argparse.Namespace, limit: int, wall: float
+    stats: dict[str, dict[str, float]], args: argparse.Namespace, limit: int, wall: float
 ) -> None:
-    """The floor for the work this corpus asks for: each host's requests at ``limit`` at a
-    time, plus the second its Retry-After (on a 429 or 503 host) holds the whole host."""
-    held = {
-        f"127.0.2.{h + 1}"
-        for h in range(args.hosts)
-        for n in range(args.per_host)
-        if holds_host(h, n)
-    }
-    floors = {
-        host: count * args.latency / limit + (1.0 if host in held else 0.0)
-        for host, count in requests.items()
-    }
+    """Where the time went. The work floor: each host's requests at ``limit`` at a time,
+    plus the second a Retry-After (on a 429 or 503 host) holds the whole host. The least
+    floor: the same for the fewest requests any checker keeping the rules must make here.
+    And when the hosts with and without a Retry-After had their last answer."""
+    requests, last = stats["requests"], stats.get("last", {})
+    held = {f"127.0.2.{h + 1}" for h in range(args.hosts) if holds_host_any(h, args.per_host)}
+    hold = {host: 1.0 if host in held else 0.0 for host in requests}
+    floors = {host: n * args.latency / limit + hold[host] for host, n in requests.items()}
     host = max(floors, key=floors.__getitem__)
     print(
         f"{'':12} work floor {floors[host]:.2f} s (ours {wall / floors[host]:.2f}x): {host} "
-        f"had {requests[host]} requests to answer ({requests[host] / args.per_host:.2f} per "
-        f"URL: HEAD then GET, every failure confirmed) at {limit} at a time"
-        + (", and its Retry-After held it 1 s" if host in held else "")
+        f"had {requests[host]:.0f} requests to answer ({requests[host] / args.per_host:.2f} per "
+        f"URL) at {limit} at a time" + (", and its Retry-After held it 1 s" if hold[host] else "")
     )
+    least = {f"127.0.2.{h + 1}": least_requests(h, args.per_host) for h in range(args.hosts)}
+    least_floors = {h: n * args.latency / limit + hold.get(h, 0.0) for h, n in least.items()}
+    worst = max(least_floors, key=least_floors.__getitem__)
+    nominal = args.per_host * args.latency / limit
+    print(
+        f"{'':12} least floor {least_floors[worst]:.2f} s "
+        f"({least_floors[worst] / nominal:.2f}x the floor): the fewest requests a checker "
+        f"keeping the rules asks of {worst}, {least[worst]} (HEAD or GET once per URL, a second "
+        "request for each failure's confirmation, each 500's retry, each Retry-After's retry, "
+        "one for the redirects' shared target, one to learn HEAD is refused)"
+        + (", plus its 1 s Retry-After" if hold.get(worst) else "")
+    )
+    if last:
+        done = {
+            kind: max((t for h, t in last.items() if (h in held) == kind), default=0.0)
+            for kind in (False, True)
+        }
+        print(
+            f"{'':12} last answers: hosts without a Retry-After by {done[False]:.2f} s "
+            f"({done[False] / nominal:.2f}x the floor), the {len(held)} with one by "
+            f"{done[True]:.2f} s ({done[True] / nominal:.2f}x)"
+        )
+
+
+def least_requests(host: int, per_host: int) -> int:
+    """The fewest requests a checker that follows the rules (every failure confirmed once,
+    transient answers retried, redirects followed) can make of one host of this corpus."""
+    costs = {
+        "ok": 1,
+        "404": 2,
+        "410": 2,
+        "999": 2,
+        "challenge": 2,
+        "flaky": 2,
+        "429": 2,
+        "503": 2,
+        "redirect": 1,
+        "head405": 1,
+        "head404": 1,
+    }
+    kinds = [behaviour(host, n) for n in range(per_host)]
+    shared = ("redirect" in kinds) + ("head405" in kinds or "head404" in kinds)
+    return sum(costs[kind] for kind in kinds) + shared
+
+
+def holds_host_any(host: int, per_host: int) -> bool:
+    return any(holds_host(host, n) for n in range(per_host))
 
 
 def compare(args: argparse.Namespace, info: dict[str, Any], floor: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,15 +50,20 @@ class Farm:
     in_flight: dict[str, int] = field(default_factory=dict)
     peak: dict[str, int] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    last: dict[str, float] = field(default_factory=dict)  # its last answer, since the reset
     served: set[str] = field(default_factory=set)
+    started: float = field(default_factory=time.monotonic)
 
     def reset(self) -> None:
         self.peak.clear()
         self.requests.clear()
+        self.last.clear()
         self.served.clear()
+        self.started = time.monotonic()
 
     def stats(self) -> bytes:
-        return json.dumps({"peak": self.peak, "requests": self.requests}).encode()
+        counters = {"peak": self.peak, "requests": self.requests, "last": self.last}
+        return json.dumps(counters).encode()
 
     def arrive(self, host: str) -> None:
         self.in_flight[host] = self.in_flight.get(host, 0) + 1
@@ -66,6 +72,7 @@ class Farm:
 
     def answer(self, host: str, method: str, path: str) -> Answer:
         self.in_flight[host] -= 1
+        self.last[host] = time.monotonic() - self.started
         if path in ("/", "/final", "/robots.txt", "/favicon.ico"):
             return (404 if path == "/robots.txt" else 200), {}, b"ok"
         key = f"{host}{path}"
