@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from linkdigest.urls import is_http_url, is_video_url, normalise_url, parse_domain
+from linkdigest.urls import is_http_url, is_video_url, normalise_for_dedup, parse_domain
 
 DEFAULT_CATEGORY = "summary"
 STATUSES = ("draft", "published", "hidden")
@@ -215,7 +215,7 @@ class _DigestBuilder:
         if not is_http_url(url):
             self.problems.append(Problem(number, f"URL is not absolute http(s): {url!r}"))
             return
-        key = normalise_url(url)
+        key = normalise_for_dedup(url)  # the drafter's idea of the same link
         if key in self.seen_urls:
             self.problems.append(
                 Problem(

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from linkdigest.html import TAG, DigestHtml, DigestRef
-from linkdigest.urls import normalise_url, render_site_url
+from linkdigest.urls import normalise_for_dedup, render_site_url
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,12 @@ class MonthGroup:
 
 def find_featured_before(sources: Sequence[DigestSource]) -> dict[str, DigestHtml]:
     """For each digest (by URL) a copy whose entries know the earlier published digests
-    that carried the same link. Digests without any repeat are left out of the result."""
+    that carried the same link (the same as the drafter's: http or https, parameter order
+    and tracking parameters aside). Digests without any repeat are left out of the result."""
     seen: dict[str, list[DigestRef]] = {}
     result: dict[str, DigestHtml] = {}
     for source in sorted(sources, key=lambda s: s.ref.date):
-        keys = [normalise_url(entry.url) for entry in source.digest.entries]
+        keys = [normalise_for_dedup(entry.url) for entry in source.digest.entries]
         if any(key in seen for key in keys):
             result[source.ref.url] = _with_featured(source.digest, seen)
         if source.published:
@@ -63,7 +64,7 @@ def _with_featured(digest: DigestHtml, seen: dict[str, list[DigestRef]]) -> Dige
         replace(
             section,
             entries=tuple(
-                replace(entry, featured_before=tuple(seen.get(normalise_url(entry.url), ())))
+                replace(entry, featured_before=tuple(seen.get(normalise_for_dedup(entry.url), ())))
                 for entry in section.entries
             ),
         )

@@ -62,6 +62,7 @@ def normalise_url(url: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)
 def normalise_for_dedup(url: str) -> str:
     """A looser key than ``normalise_url`` for merging links saved in several places: http
     and https, query parameter order, text-fragment directives and Vimeo player URLs do not

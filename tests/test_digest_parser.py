@@ -152,6 +152,11 @@ def test_headings_inside_code_fences_are_not_entries() -> None:
             11,
             "already an entry at line 7",
         ),
+        (
+            "## S\n\n### [T](http://e.org/a?b=1&c=2)\n\n### [U](https://e.org/a?c=2&b=1)\n",
+            9,
+            "already an entry at line 7",
+        ),
     ],
 )
 def test_problems_are_reported_with_their_line(body: str, line: int, message: str) -> None:

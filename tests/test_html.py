@@ -141,6 +141,17 @@ def test_featured_before_only_counts_earlier_published_digests() -> None:
     assert second.featured_before == ()
 
 
+def test_featured_before_knows_a_link_as_the_drafter_does() -> None:
+    may = source("May", "2026-05-31", ["http://a.example/p?x=1&y=2", "https://vimeo.com/36579366"])
+    june = source(
+        "June",
+        "2026-06-30",
+        ["https://a.example/p?y=2&x=1#:~:text=q", "https://player.vimeo.com/video/36579366"],
+    )
+    entries = find_featured_before([may, june])["posts/2026-06-30/"].entries
+    assert [[r.title for r in e.featured_before] for e in entries] == [["May"], ["May"]]
+
+
 def test_links_rows_newest_first_grouped_by_month_and_json() -> None:
     may = source("May", "2026-05-31", ["https://a.example/", "https://b.example/"])
     june = source("June", "2026-06-30", ["https://c.example/"])
