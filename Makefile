@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Node tools for the checks (vnu, axe-core, Lighthouse), pinned by tools/package-lock.json.
+# Node tools, each folder pinned by its package-lock.json: the Nu Html Checker for the tests in
+# tools/, axe-core and Lighthouse for `make audit` in tools/audit/ (about 190 MB that
+# `make test`, and so CI, would otherwise fetch and never use).
 NODE_STAMP := tools/node_modules/.installed
+AUDIT_NODE_STAMP := tools/audit/node_modules/.installed
 # The link-checking benchmark's comparison tools: LinkChecker in a venv of its own (a tool we
 # measure against, not a dependency, so it stays out of $(VENV)) and linkinator 7 (npm).
 BENCH_VENV := .cache/bench-venv
@@ -49,6 +52,11 @@ $(STAMP): pyproject.toml
 $(NODE_STAMP): tools/package.json tools/package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --prefix tools
 	touch $(NODE_STAMP)
+
+# --ignore-scripts: none of the audit's packages needs an install step (chromium is Debian's).
+$(AUDIT_NODE_STAMP): tools/audit/package.json tools/audit/package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --prefix tools/audit
+	touch $(AUDIT_NODE_STAMP)
 
 # Rebuilt from scratch when the pin changes, so no older LinkChecker lingers in the venv.
 $(BENCH_STAMP): benchmarks/tools/requirements.txt
@@ -122,5 +130,5 @@ draft: $(STAMP)
 	$(BIN)/python scripts/draft.py $(MONTH) $(DRAFT_ARGS)
 
 # Production build served on 127.0.0.1; axe-core and Lighthouse in chromium; exit 2 on problems.
-audit: $(STAMP) $(NODE_STAMP)
+audit: $(STAMP) $(AUDIT_NODE_STAMP)
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)

@@ -1,7 +1,7 @@
 """Checks of the built site by outside tools: the Nu Html Checker, axe-core and Lighthouse.
 
-The tools run elsewhere (Java, tools/audit.mjs under Node); this module finds them, runs the
-checker, and reads every tool's report back into values, a table and a list of problems.
+The tools run elsewhere (Java, tools/audit/audit.mjs under Node); this module finds them, runs
+the checker, and reads every tool's report back into values, a table and a list of problems.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tools"
 VNU_JAR = TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 INSTALL_HINT = "run `make test` (it installs tools/ with `npm ci --ignore-scripts --prefix tools`)"
+# A folder of its own, so that `make test` installs the checker alone and not ~190 MB of these.
+AUDIT_TOOLS = TOOLS / "audit"
+AUDIT_INSTALL_HINT = (
+    "run `make audit` (it installs tools/audit/ with"
+    " `npm ci --ignore-scripts --prefix tools/audit`)"
+)
 JAVA_HINT = "install Java 17 or newer (`apt-get install default-jre-headless`)"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
@@ -196,11 +202,11 @@ class PageAudit:
 
 
 def parse_audit_lines(text: str) -> list[PageAudit]:
-    """tools/audit.mjs's output: one JSON object per page and scheme."""
+    """tools/audit/audit.mjs's output: one JSON object per page and scheme."""
     try:
         return [parse_page_audit(json.loads(line)) for line in text.splitlines() if line.strip()]
     except (ValueError, KeyError, TypeError) as error:
-        raise ToolError(f"tools/audit.mjs printed something unexpected ({error!r})") from None
+        raise ToolError(f"tools/audit/audit.mjs printed something unexpected ({error!r})") from None
 
 
 def parse_page_audit(data: Mapping) -> PageAudit:

@@ -25,10 +25,10 @@ import threading
 from pathlib import Path
 
 from linkdigest.audit import (
+    AUDIT_INSTALL_HINT,
+    AUDIT_TOOLS,
     AXE_TAGS,
     CATEGORIES,
-    INSTALL_HINT,
-    TOOLS,
     AuditPage,
     LocalSite,
     NetLogSummary,
@@ -70,8 +70,8 @@ def find_setup_problem(args: argparse.Namespace) -> str | None:
         return f"{args.chromium} not found: `apt-get install chromium` (or --chromium PATH)"
     if shutil.which(args.node) is None:
         return f"{args.node} not found: install Node.js 18.20+ (`apt-get install nodejs npm`)"
-    if not (TOOLS / "node_modules" / "lighthouse").is_dir():
-        return f"tools/node_modules is missing: run `make audit`, or {INSTALL_HINT}"
+    if not (AUDIT_TOOLS / "node_modules" / "lighthouse").is_dir():
+        return f"tools/audit/node_modules is missing: {AUDIT_INSTALL_HINT}"
     return None
 
 
@@ -91,7 +91,7 @@ def build_site(args: argparse.Namespace, output: Path, site_url: str) -> str | N
 def run_browser(
     args: argparse.Namespace, pages: list[AuditPage], site_url: str, work: Path
 ) -> tuple[list[PageAudit], NetLogSummary, str]:
-    """tools/audit.mjs over every page and scheme: results, chromium's net log and the
+    """tools/audit/audit.mjs over every page and scheme: results, chromium's net log and the
     tools' own log (its progress lines are shown as they come)."""
     config = {
         "base": site_url,
@@ -106,10 +106,11 @@ def run_browser(
     }
     args.reports.mkdir(parents=True, exist_ok=True)
     (work / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    command = [args.node, str(TOOLS / "audit.mjs"), str(work / "config.json")]
-    stdout, log, code = run_showing_progress(command, args.reports / "audit.log")
+    command = [args.node, str(AUDIT_TOOLS / "audit.mjs"), str(work / "config.json")]
+    log_path = args.reports / "audit.log"
+    stdout, log, code = run_showing_progress(command, log_path)
     if code != 0:
-        raise DigestError(f"tools/audit.mjs failed (exit {code}): see {args.reports}/audit.log")
+        raise DigestError(f"tools/audit/audit.mjs failed (exit {code}): see {log_path}")
     net_log = Path(config["netLog"]).read_text(encoding="utf-8")
     return parse_audit_lines(stdout), parse_net_log(net_log), log
 

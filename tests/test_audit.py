@@ -277,3 +277,11 @@ def test_audit_says_what_to_install(
 ) -> None:
     assert audit_main(argv) == 1
     assert message in capsys.readouterr().err
+
+
+def test_audit_says_to_run_make_audit_when_its_node_tools_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("scripts.audit.AUDIT_TOOLS", tmp_path)
+    assert audit_main(["--chromium", "/bin/sh"]) == 1
+    assert "tools/audit/node_modules is missing: run `make audit`" in capsys.readouterr().err

@@ -2,7 +2,7 @@
 // colour schemes; one JSON line per page and scheme on stdout, progress on stderr.
 // Driven by scripts/audit.py, which builds and serves the site and judges these results.
 //
-//   node tools/audit.mjs CONFIG.json
+//   node tools/audit/audit.mjs CONFIG.json
 //   CONFIG: {"base": "http://127.0.0.1:PORT", "chromium": "/usr/bin/chromium",
 //            "pages": [{"name": "home", "path": "/"}], "schemes": ["light", "dark"],
 //            "reports": "DIR", "netLog": "FILE", "runs": 3, "axeTags": [...],
