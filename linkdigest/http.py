@@ -45,6 +45,14 @@ CONNECTION_ERRORS = (
     httpcore.RemoteProtocolError,
 )
 TIMEOUT_ERRORS = (httpx.TimeoutException, httpcore.TimeoutException)
+# No connection could be made at all (DNS, refused, unreachable, connect timeout, TLS
+# handshake): true of the host, not of one URL.
+CONNECT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpcore.ConnectError,
+    httpcore.ConnectTimeout,
+)
 TRANSPORT_ERRORS = (
     httpx.TransportError,
     httpx.InvalidURL,
@@ -54,6 +62,7 @@ TRANSPORT_ERRORS = (
     httpcore.UnsupportedProtocol,
     httpcore.ProxyError,
 )
+DEFAULT_PORTS = {"http": 80, "https": 443}
 SHARED_BYTES = 65536  # a GET keeping at most this much is asked once per run (a peek)
 # URLs made only of characters RFC 3986 allows need no re-encoding (IPv6 literals aside).
 PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
@@ -122,6 +131,7 @@ class FetchResult:
     detail: str = ""
     attempts: int = 0
     retry_after: float | None = None
+    unreachable: bool = False  # no connection could be made to the host
 
     @property
     def permanent_redirect(self) -> str | None:
@@ -185,24 +195,30 @@ def build_client(
 
 
 def build_pool(
-    settings: HttpSettings, connections: int | None = None
+    settings: HttpSettings,
+    connections: int | None = None,
+    connected: Callable[[str, int], None] | None = None,
 ) -> httpcore.AsyncConnectionPool:
     """The connection pool ``Fetcher`` sends through: httpx's own engine without httpx's
     per-request layers (URL model, cookies, auth, event hooks), which cost as much CPU again
     as the pool itself once a run has thousands of links. It keeps no cookies and knows no
-    proxies or redirects, by construction."""
+    proxies or redirects, by construction. ``connected(host, port)`` is told of every
+    connection made."""
     size = connections or settings.max_connections
     return httpcore.AsyncConnectionPool(
         ssl_context=_ssl_context(),
         max_connections=size,
         max_keepalive_connections=size,
-        network_backend=AsyncioBackend(),
+        network_backend=AsyncioBackend(connected),
     )
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """Sockets for httpcore straight on asyncio streams. httpcore's default goes through
     anyio, whose cancel scope around every read and write cost a third of the pool's CPU."""
+
+    def __init__(self, connected: Callable[[str, int], None] | None = None) -> None:
+        self.connected = connected
 
     async def connect_tcp(
         self,
@@ -218,6 +234,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 reader, writer = await asyncio.open_connection(
                     host, port, local_addr=local, happy_eyeballs_delay=0.25
                 )
+        if self.connected:
+            self.connected(host, port)
         return AsyncioStream(reader, writer)
 
     async def sleep(self, seconds: float) -> None:
@@ -438,6 +456,10 @@ class Fetcher:
         self.clients: dict[str, httpx.AsyncClient] = {}
         self.pools: dict[str, httpcore.AsyncConnectionPool] = {}
         self.shared: dict[tuple[str, str, int], asyncio.Future[FetchResult]] = {}
+        # origin (scheme, host, port) -> when it was last found unreachable, and how
+        self.unreachable: dict[str, tuple[float, FetchResult]] = {}
+        self.probing: dict[str, asyncio.Lock] = {}
+        self.first_contact: dict[str, asyncio.Future[None]] = {}  # host:port -> connected
         self.headers = [
             (k.encode(), v.encode()) for k, v in render_request_headers(settings).items()
         ]
@@ -462,8 +484,14 @@ class Fetcher:
 
     def pool(self, host: str) -> httpcore.AsyncConnectionPool:
         if host not in self.pools:
-            self.pools[host] = build_pool(self.settings, self.settings.policy_for(host).concurrency)
+            size = self.settings.policy_for(host).concurrency
+            self.pools[host] = build_pool(self.settings, size, self._connected)
         return self.pools[host]
+
+    def _connected(self, host: str, port: int) -> None:
+        contact = self.first_contact.get(f"{host.lower()}:{port}")
+        if contact is not None and not contact.done():
+            contact.set_result(None)
 
     def gate(self, host: str) -> _HostGate:
         if host not in self.gates:
@@ -477,19 +505,23 @@ class Fetcher:
         max_bytes: int | None = None,
         headers: Mapping[str, str] | None = None,
         urgent: bool = False,
-        fresh: bool = False,
+        fresh_after: float | None = None,
     ) -> FetchResult:
         """Fetch ``url``, following redirects; never raises for network trouble. An
         ``urgent`` fetch goes before the host's waiting ones, one urgent request at a time
-        per host (it still counts against the host's limit). A ``fresh`` one asks again
-        what this run already asked (a re-check); otherwise a HEAD, or a GET that keeps
-        little, is asked once per run."""
+        per host (it still counts against the host's limit).
+
+        What the run already learnt is reused: a HEAD, or a GET that keeps little, is asked
+        once per run, and a host that could not be reached through every retry is not
+        tried again until it answers. With ``fresh_after`` (a re-check: a time on
+        ``clock``) the URL is asked anew, and only a host found unreachable at or after
+        that time is taken as unreachable still."""
         limit = self.settings.max_bytes if max_bytes is None else max_bytes
         redirects: list[Redirect] = []
         current, seen = url, {url}
         extra = dict(headers or {})
         while True:
-            hop = _Hop(url, current, method, limit, extra, urgent, fresh)
+            hop = _Hop(url, current, method, limit, extra, urgent, fresh_after)
             result = await self._fetch_hop(hop)
             if redirects:
                 result = replace(result, redirects=tuple(redirects))
@@ -539,13 +571,52 @@ class Fetcher:
             return FetchResult(
                 hop.url, hop.current, error="invalid URL", detail="not an absolute http(s) URL"
             )
+        # The first request to a host and port goes alone until it has connected: when it
+        # cannot, the other links there learn that instead of each trying it.
+        contact = self.first_contact.get(hop.endpoint)
+        if contact is None:
+            contact = asyncio.get_running_loop().create_future()
+            self.first_contact[hop.endpoint] = contact
+            try:
+                return await self._fetch_hop_tried(hop, contact)
+            finally:
+                if not contact.done():
+                    contact.set_result(None)
+        if not contact.done():
+            await asyncio.wait({contact})  # not cancelled with this caller
+        if hop.origin not in self.unreachable:
+            return await self._fetch_hop_tried(hop)
+        # A host that could not be reached: its links learn that from the run; a re-check
+        # tries it again, one re-check at a time, the others learning from that one.
+        if learnt := self._learnt_unreachable(hop):
+            return learnt
+        async with self.probing.setdefault(hop.origin, asyncio.Lock()):
+            return self._learnt_unreachable(hop) or await self._fetch_hop_tried(hop)
+
+    def _learnt_unreachable(self, hop: _Hop) -> FetchResult | None:
+        down = self.unreachable.get(hop.origin)
+        if down and (hop.fresh_after is None or down[0] >= hop.fresh_after):
+            return replace(down[1], url=hop.url, final_url=hop.current, attempts=0)
+        return None
+
+    async def _fetch_hop_tried(
+        self, hop: _Hop, contact: asyncio.Future[None] | None = None
+    ) -> FetchResult:
+        """The hop with its retries; ``contact`` is set once an attempt got through to the
+        host (when no connection was new, or the transport is not ours, to say so)."""
         result = FetchResult(hop.url, hop.current)
         for attempt in range(1, self.settings.retries + 2):
             result = await self._attempt(hop, attempt)
+            if contact is not None and not contact.done() and not result.unreachable:
+                contact.set_result(None)
             wait = self._retry_wait(result, attempt)
             if wait is None:
-                return result
+                break
             await self._back_off(hop.host, result, wait)
+        if result.unreachable:
+            self.unreachable[hop.origin] = (self.clock(), result)
+        elif result.status is not None:
+            self.unreachable.pop(hop.origin, None)
         return result
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
@@ -579,14 +650,14 @@ class Fetcher:
         send = self._send_core if self.transport is None else self._send_httpx
         try:
             answer = await send(hop)
-        except TIMEOUT_ERRORS as error:
+        except (*TIMEOUT_ERRORS, *TRANSPORT_ERRORS) as error:
             return FetchResult(
-                hop.url, hop.current, error="timeout", detail=_describe(error), attempts=attempt
-            )
-        except TRANSPORT_ERRORS as error:
-            kind = "connection error" if isinstance(error, CONNECTION_ERRORS) else "error"
-            return FetchResult(
-                hop.url, hop.current, error=kind, detail=_describe(error), attempts=attempt
+                hop.url,
+                hop.current,
+                error=_error_kind(error),
+                detail=_describe(error),
+                attempts=attempt,
+                unreachable=isinstance(error, CONNECT_ERRORS),
             )
         status, headers, body, truncated = answer
         return FetchResult(
@@ -639,18 +710,32 @@ class _Hop:
     limit: int
     headers: Mapping[str, str]
     urgent: bool = False
-    fresh: bool = False
+    fresh_after: float | None = None
 
     @property
     def host(self) -> str:
         return parse_scheme_host(self.current)[1]
 
     @property
+    def origin(self) -> str:
+        """Where the hop connects: scheme, host and port."""
+        return parse_origin(self.current)
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port``, as a connection is made (an IDN's host as written, though)."""
+        return self.origin.split("://", 1)[1]
+
+    @property
     def shared_key(self) -> tuple[str, str, int] | None:
         """How this hop's answer is shared with every like hop of the run, or None when the
-        hop must be asked itself: a ``fresh`` one, one with its own headers, a GET keeping
-        more than ``SHARED_BYTES`` (pages are not kept for the whole run)."""
-        if self.fresh or self.headers or (self.method != "HEAD" and self.limit > SHARED_BYTES):
+        hop must be asked itself: a re-check (``fresh_after``), one with its own headers, a
+        GET keeping more than ``SHARED_BYTES`` (pages are not kept for the whole run)."""
+        if (
+            self.fresh_after is not None
+            or self.headers
+            or (self.method != "HEAD" and self.limit > SHARED_BYTES)
+        ):
             return None
         return self.method, self.current, 0 if self.method == "HEAD" else self.limit
 
@@ -667,6 +752,18 @@ def parse_scheme_host(url: str) -> tuple[str, str]:
     a link check asks this of the same URLs several times per request."""
     parts = urlsplit(url)
     return parts.scheme, (parts.hostname or "").lower()
+
+
+@lru_cache(maxsize=65536)
+def parse_origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the port always given (a connection's end)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number: no connection is made to it anyway
+        port = None
+    scheme = parts.scheme.lower()
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port or DEFAULT_PORTS.get(scheme, 0)}"
 
 
 def render_host_header(url: httpcore.URL) -> bytes:
@@ -740,6 +837,12 @@ async def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool
     if limit <= 0:
         return b"", False
     return await read_chunks_capped(response.aiter_bytes(), limit)
+
+
+def _error_kind(error: Exception) -> str:
+    if isinstance(error, TIMEOUT_ERRORS):
+        return "timeout"
+    return "connection error" if isinstance(error, CONNECTION_ERRORS) else "error"
 
 
 def _describe(error: Exception) -> str:

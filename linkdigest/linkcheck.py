@@ -149,8 +149,9 @@ class FrontPages:
             self.answered[render_host_root(check.final_url or check.url)] = self.fetcher.clock()
 
     async def _ask(self, root: str) -> bool:
+        fresh_after = self.fetcher.clock() if self.fresh else None
         result = await self.fetcher.fetch(
-            root, method="GET", max_bytes=PEEK_BYTES, fresh=self.fresh
+            root, method="GET", max_bytes=PEEK_BYTES, fresh_after=fresh_after
         )
         self.saw(classify(result))
         return not result.error and result.status is not None and result.status < 400
@@ -162,13 +163,13 @@ async def check_url(
     accept: frozenset[int] = frozenset(),
     front_pages: FrontPages | None = None,
     head_first: bool = True,
-    again: bool = False,
-    since: float = 0.0,
+    again_since: float | None = None,
 ) -> LinkCheck:
     """``fetch_check``, then a 404 or 410 counts as dead only when the host's front page
-    answers (or the host answered another link at ``since`` or later)."""
-    check = await fetch_check(fetcher, url, accept, head_first, again)
-    return await (front_pages or FrontPages(fetcher, fresh=again)).vouch(check, since)
+    answers (or, for a re-check, the host answered another link after the failure)."""
+    check = await fetch_check(fetcher, url, accept, head_first, again_since)
+    front = front_pages or FrontPages(fetcher, fresh=again_since is not None)
+    return await front.vouch(check, again_since or 0.0)
 
 
 async def fetch_check(
@@ -176,11 +177,13 @@ async def fetch_check(
     url: str,
     accept: frozenset[int] = frozenset(),
     head_first: bool = True,
-    again: bool = False,
+    again_since: float | None = None,
 ) -> LinkCheck:
     """What the URL's own answer says: HEAD first (unless ``head_first`` is off); GET,
-    reading only a little, when HEAD fails or is refused. ``again``: a re-check, asked
-    anew with GET alone, before the host's waiting requests."""
+    reading only a little, when HEAD fails or is refused. ``again_since``: a re-check of
+    a failure at that time (``fetcher.clock``), asked anew with GET alone, before the
+    host's waiting requests."""
+    again = again_since is not None
     head = None
     if head_first and not again:
         head = await fetcher.fetch(url, method="HEAD")
@@ -190,7 +193,7 @@ async def fetch_check(
         and (head.error not in ("", "skipped") or (head.status or 0) in HEAD_UNRELIABLE)
     ):
         result = await fetcher.fetch(
-            url, method="GET", max_bytes=PEEK_BYTES, urgent=again, fresh=again
+            url, method="GET", max_bytes=PEEK_BYTES, urgent=again, fresh_after=again_since
         )
     check = classify(result, accept)
     if head is not None and head is not result and head_contradicted(head, result):
@@ -321,9 +324,7 @@ class _Run:
         # only when it came after this one failed, or else the front page is asked (once
         # per run, in the host's other slot: not in the line of re-checks).
         accept = _accept(self.fetcher, before.url)
-        after = await check_url(
-            self.fetcher, before.url, accept, self.front, again=True, since=failed_at
-        )
+        after = await check_url(self.fetcher, before.url, accept, self.front, again_since=failed_at)
         self.front.saw(after)
         return render_confirmed(before, after)
 

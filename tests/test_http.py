@@ -316,10 +316,65 @@ def test_a_peek_at_a_shared_redirect_target_is_asked_once(server: LocalServer) -
         (urls[1], server.url("/home"), 200),
     ]
     assert [s.path for s in server.seen].count("/home") == 1
-    run_all(urls, method="GET", max_bytes=1024, fresh=True)  # a re-check asks again
+    run_all(urls, method="GET", max_bytes=1024, fresh_after=0.0)  # a re-check asks again
     assert [s.path for s in server.seen].count("/home") == 3
     run_all(urls, method="GET")  # whole pages are not kept for the run: each asks
     assert [s.path for s in server.seen].count("/home") == 5
+
+
+def test_an_unreachable_host_is_not_tried_again_until_a_recheck_finds_it() -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.5", 0))  # bound, not listening: refused
+    port = closed.getsockname()[1]
+    url = f"http://127.0.0.5:{port}/"
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> list[FetchResult]:
+        async with Fetcher(FAST) as fetcher:
+            first = await fetcher.fetch(url + "a")  # every retry
+            started = time.monotonic()
+            second = await fetcher.fetch(url + "b")  # learnt: no retries, no wait
+            assert time.monotonic() - started < 0.05
+            closed.close()
+            server = await asyncio.start_server(answer, "127.0.0.5", port)
+            async with server:
+                third = await fetcher.fetch(url + "c")  # still taken as unreachable
+                fourth = await fetcher.fetch(url + "c", fresh_after=fetcher.clock())
+                fifth = await fetcher.fetch(url + "d")  # it answered: asked again
+            return [first, second, third, fourth, fifth]
+
+    results = asyncio.run(main())
+    assert [r.unreachable for r in results] == [True, True, True, False, False]
+    assert [r.attempts for r in results] == [3, 0, 0, 1, 1]
+    assert [r.url for r in results[:3]] == [url + "a", url + "b", url + "c"]
+    assert [r.status for r in results] == [None, None, None, 200, 200]
+
+
+def test_links_to_a_host_that_cannot_be_reached_wait_for_the_first_to_try_it() -> None:
+    tried: list[str] = []
+
+    class Counting(Fetcher):
+        async def _request(self, hop, attempt):  # type: ignore[no-untyped-def]
+            tried.append(hop.current)
+            return await super()._request(hop, attempt)
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.6", 0))  # bound, not listening: refused
+        base = f"http://127.0.0.6:{closed.getsockname()[1]}"
+
+        async def main() -> list[FetchResult]:
+            async with Counting(FAST) as fetcher:
+                return await asyncio.gather(*(fetcher.fetch(f"{base}/{n}") for n in range(5)))
+
+        results = asyncio.run(main())
+    assert {r.error for r in results} == {"connection error"}
+    assert [r.url for r in results] == [f"{base}/{n}" for n in range(5)]
+    assert tried == [f"{base}/0"] * 3  # one link's tries (retries 2) stand for all five
 
 
 def test_backoff_after_a_500_holds_only_that_url(server: LocalServer) -> None:

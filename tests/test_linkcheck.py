@@ -435,6 +435,36 @@ def refused_urls(addresses: list[str]) -> Iterator[list[str]]:
             sock.close()
 
 
+class CountingFetcher(Fetcher):
+    """A real Fetcher that counts the requests it tries, per host."""
+
+    def __init__(self, settings: HttpSettings) -> None:
+        super().__init__(settings)
+        self.tried: dict[str, int] = {}
+
+    async def _request(self, hop, attempt):  # type: ignore[no-untyped-def]
+        self.tried[hop.host] = self.tried.get(hop.host, 0) + 1
+        return await super()._request(hop, attempt)
+
+
+def test_an_unreachable_host_is_tried_once_per_pass_not_once_per_link(farm, tmp_path) -> None:
+    for (url,) in refused_urls(["127.0.0.37"]):
+        links = [f"{url}{n}" for n in range(5)]
+
+        async def main(urls: list[str]) -> tuple[dict[str, LinkCheck], dict[str, int]]:
+            cache = read_cache(tmp_path / "c.json", normalise=False)
+            async with CountingFetcher(ONE_AT_A_TIME) as fetcher:
+                checks = await check_many(fetcher, urls, cache, CheckOptions(cool_down=0.1))
+            return checks, fetcher.tried
+
+        checks, tried = asyncio.run(main([*links, farm["up"] + "/ok"]))
+        assert [checks[u].verdict for u in links] == [Verdict.DEAD] * 5
+        assert all("connection error" in checks[u].reason for u in links)
+        # The first link went through every retry (3 tries), the rest learnt from it; one
+        # confirmation asked again (3 tries), the others learnt from that.
+        assert tried["127.0.0.37"] == 6
+
+
 def test_an_offline_machine_does_not_cry_wolf(tmp_path) -> None:
     # Three hosts, none answering anything: the network is down, not the links.
     for urls in refused_urls(["127.0.0.31", "127.0.0.32", "127.0.0.33"]):
