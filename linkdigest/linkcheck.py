@@ -321,8 +321,8 @@ class _Run:
         # A failure is never a HEAD-only answer worth repeating: confirm with GET. Re-checks
         # go one at a time per host, ahead of the first pass: confirmations are the end of
         # the run's critical path. The host must answer anew: another link's answer counts
-        # only when it came after this one failed, or else the front page is asked (once
-        # per run, in the host's other slot: not in the line of re-checks).
+        # only when it came after this one failed, or else the front page is asked (in the
+        # host's other slot, not in the line of re-checks; once for all who need it then).
         accept = _accept(self.fetcher, before.url)
         after = await check_url(self.fetcher, before.url, accept, self.front, again_since=failed_at)
         self.front.saw(after)
