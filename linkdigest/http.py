@@ -31,6 +31,7 @@ import httpx
 from linkdigest import __version__
 from linkdigest.errors import ContentError
 from linkdigest.settings import parse_table, read_settings_file
+from linkdigest.urls import DEFAULT_PORTS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -62,7 +63,6 @@ TRANSPORT_ERRORS = (
     httpcore.UnsupportedProtocol,
     httpcore.ProxyError,
 )
-DEFAULT_PORTS = {"http": 80, "https": 443}
 SHARED_BYTES = 65536  # a GET keeping at most this much is asked once per run (a peek)
 # URLs made only of characters RFC 3986 allows need no re-encoding (IPv6 literals aside).
 PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
