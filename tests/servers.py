@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from linkdigest.http import Fetcher, FetchResult, HttpSettings
 
 
 @dataclass
@@ -146,3 +150,29 @@ def start_servers(hosts: Iterable[str]) -> Iterator[list[LocalServer]]:
     finally:
         for server in servers:
             server.close()
+
+
+@contextlib.contextmanager
+def refused_sockets(addresses: Iterable[str]) -> Iterator[list[socket.socket]]:
+    """A socket bound to a free port of each address, never listening, so connections to
+    it are refused; closing one early frees its port for a server."""
+    sockets = [socket.socket() for _ in addresses]
+    try:
+        for sock, address in zip(sockets, addresses, strict=True):
+            sock.bind((address, 0))
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class CountingFetcher(Fetcher):
+    """A real Fetcher that also notes, in ``tried``, the URL of every request it tries."""
+
+    def __init__(self, settings: HttpSettings, tried: list[str]) -> None:
+        super().__init__(settings)
+        self.tried = tried
+
+    async def _request(self, hop: Any, attempt: int) -> FetchResult:
+        self.tried.append(hop.current)
+        return await super()._request(hop, attempt)

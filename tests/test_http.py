@@ -31,7 +31,14 @@ from linkdigest.http import (
     parse_retry_after,
     read_http_settings,
 )
-from tests.servers import LocalServer, Reply, max_overlap, start_servers
+from tests.servers import (
+    CountingFetcher,
+    LocalServer,
+    Reply,
+    max_overlap,
+    refused_sockets,
+    start_servers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = HttpSettings(
@@ -323,23 +330,19 @@ def test_a_peek_at_a_shared_redirect_target_is_asked_once(server: LocalServer) -
 
 
 def test_an_unreachable_host_is_not_tried_again_until_a_recheck_finds_it() -> None:
-    closed = socket.socket()
-    closed.bind(("127.0.0.5", 0))  # bound, not listening: refused
-    port = closed.getsockname()[1]
-    url = f"http://127.0.0.5:{port}/"
-
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         await writer.drain()
         writer.close()
 
-    async def main() -> list[FetchResult]:
+    async def main(closed: socket.socket, url: str) -> list[FetchResult]:
         async with Fetcher(FAST) as fetcher:
             first = await fetcher.fetch(url + "a")  # every retry
             started = time.monotonic()
             second = await fetcher.fetch(url + "b")  # learnt: no retries, no wait
             assert time.monotonic() - started < 0.05
+            port = closed.getsockname()[1]
             closed.close()
             server = await asyncio.start_server(answer, "127.0.0.5", port)
             async with server:
@@ -348,7 +351,9 @@ def test_an_unreachable_host_is_not_tried_again_until_a_recheck_finds_it() -> No
                 fifth = await fetcher.fetch(url + "d")  # it answered: asked again
             return [first, second, third, fourth, fifth]
 
-    results = asyncio.run(main())
+    with refused_sockets(["127.0.0.5"]) as (closed,):
+        url = f"http://127.0.0.5:{closed.getsockname()[1]}/"
+        results = asyncio.run(main(closed, url))
     assert [r.unreachable for r in results] == [True, True, True, False, False]
     assert [r.attempts for r in results] == [3, 0, 0, 1, 1]
     assert [r.url for r in results[:3]] == [url + "a", url + "b", url + "c"]
@@ -357,18 +362,11 @@ def test_an_unreachable_host_is_not_tried_again_until_a_recheck_finds_it() -> No
 
 def test_links_to_a_host_that_cannot_be_reached_wait_for_the_first_to_try_it() -> None:
     tried: list[str] = []
-
-    class Counting(Fetcher):
-        async def _request(self, hop, attempt):  # type: ignore[no-untyped-def]
-            tried.append(hop.current)
-            return await super()._request(hop, attempt)
-
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.6", 0))  # bound, not listening: refused
+    with refused_sockets(["127.0.0.6"]) as (closed,):
         base = f"http://127.0.0.6:{closed.getsockname()[1]}"
 
         async def main() -> list[FetchResult]:
-            async with Counting(FAST) as fetcher:
+            async with CountingFetcher(FAST, tried) as fetcher:
                 return await asyncio.gather(*(fetcher.fetch(f"{base}/{n}") for n in range(5)))
 
         results = asyncio.run(main())
