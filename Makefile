@@ -23,7 +23,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help
+.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -48,8 +48,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# Java, Node.js, rsync and git for the tests: installed when missing if this user can (root
+# with apt-get), else named in one line (tools/system-packages).
+system-packages:
+	@tools/system-packages
+
 # --ignore-scripts: vnu-jar's install script would download a JDK; the system's Java is used.
-$(NODE_STAMP): tools/package.json tools/package-lock.json
+$(NODE_STAMP): tools/package.json tools/package-lock.json | system-packages
 	npm ci --ignore-scripts --no-audit --no-fund --prefix tools
 	touch $(NODE_STAMP)
 
@@ -95,7 +100,7 @@ publish: $(STAMP)
 		$(if $(TARGET),--target $(TARGET)) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
 		$(if $(SKIP_GATES),--skip-gates $(SKIP_GATES))
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) | system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -260,6 +260,20 @@ def remove_empty_folders(dest: Path, output: Path) -> None:
 # --- rsync --------------------------------------------------------------------------------
 
 
+# The package that brings each tool a deploy runs, for the message when it is missing.
+TOOL_PACKAGES = {"rsync": "rsync", "git": "git", "ssh": "openssh-client"}
+
+
+def require_tool(name: str, what: str) -> None:
+    """A DeployError naming the package to install when ``name`` is not on PATH."""
+    if shutil.which(name) is None:
+        package = TOOL_PACKAGES.get(name, name)
+        raise DeployError(
+            f"{what}: {name} is not installed; install the {package} package "
+            f"(Debian/Ubuntu: sudo apt install {package}; macOS: brew install {package})"
+        )
+
+
 def run_tool(command: list[str], what: str, cwd: Path | None = None, **env: str) -> str:
     """Run git or rsync; a failure becomes a DeployError quoting its own message."""
     try:
@@ -314,6 +328,7 @@ def parse_itemized(text: str) -> Changes:
 
 def deploy_rsync(output: Path, target: RsyncTarget, site_url: str, dry_run: bool) -> Changes:
     """``rsync -az --delete`` into a destination that is empty or carries the marker."""
+    require_tool("rsync", f"rsync to {target.destination}")
     listing = read_rsync_listing(target)
     check_destination(listing or set(), f"rsync {target.destination}")
     with tempfile.TemporaryDirectory(prefix="linkdigest-marker-") as marker_folder:
@@ -401,6 +416,7 @@ def deploy_pages(
 ) -> Changes:
     """Commit the site on top of the remote branch and push it (a fast-forward: a push
     interrupted or refused leaves the remote as it was, and a re-run starts over)."""
+    require_tool("git", f"push to {target.repository}")
     parent = fetch_pages_head(work, target)
     tree = write_pages_tree(work, output, target)
     before = git(work, "rev-parse", f"{parent}^{{tree}}") if parent else ""

@@ -461,6 +461,15 @@ def test_rsync_rerun_completes_an_interrupted_transfer(tmp_path: Path) -> None:
     assert snapshot(dest) == {**snapshot(output), MARKER: (dest / MARKER).read_bytes()}
 
 
+def test_a_missing_rsync_names_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = make_site(tmp_path / "out", SITE)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(DeployError, match=r"rsync is not installed; install the rsync package"):
+        deploy_rsync(output, rsync_target(tmp_path / "dest"), SITE_URL, dry_run=False)
+
+
 def test_rsync_failure_is_a_deploy_error_quoting_rsync(tmp_path: Path) -> None:
     output = make_site(tmp_path / "out", SITE)
     target = RsyncTarget("server", str(tmp_path / "srv"), ssh="ssh")
