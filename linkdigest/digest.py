@@ -1,6 +1,6 @@
 """The digest format: values, and the pure parser from Markdown text to a Digest.
 
-See ``shared/digest-format.md``. The parser is forgiving of whitespace and strict about
+See ``docs/digest-format.md``. The parser is forgiving of whitespace and strict about
 meaning: it never raises for malformed content, it records a Problem with the line number
 and keeps the text, so a build can warn and a script can report every problem at once.
 """
@@ -87,6 +87,9 @@ class FrontMatter:
     metadata: Mapping[str, str]
     body_start: int
     problems: tuple[Problem, ...] = ()
+    # Each key's 1-based line, and the key as written (``Header_Cover``), for messages.
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    written: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def is_digest(metadata: Mapping[str, object], category: str = DEFAULT_CATEGORY) -> bool:
@@ -97,19 +100,26 @@ def is_digest(metadata: Mapping[str, object], category: str = DEFAULT_CATEGORY) 
 
 
 def parse_front_matter(lines: list[str]) -> FrontMatter:
-    """Read Pelican's ``Key: value`` block (continuations indented by four spaces)."""
+    """Read Pelican's ``Key: value`` block (continuations indented by four spaces).
+
+    A line that is neither ends Pelican's own reading of the block (the lines after it
+    become body text), but not this one: it is recorded as a Problem and reading goes on,
+    so a later ``Status: draft`` is still known to the caller."""
     metadata: dict[str, str] = {}
+    where: dict[str, int] = {}
+    written: dict[str, str] = {}
     problems: list[Problem] = []
     key = ""
-    index = 0
     for index, line in enumerate(lines):
         if not line.strip():
-            return FrontMatter(MappingProxyType(metadata), index + 1, tuple(problems))
+            return _front(metadata, index + 1, problems, where, written)
         match = META_LINE.match(line)
         continuation = META_CONTINUATION.match(line)
         if match:
             key = match["key"].lower()
             metadata[key] = match["value"].strip()
+            where.setdefault(key, index + 1)
+            written.setdefault(key, match["key"])
         elif continuation and key:
             metadata[key] = f"{metadata[key]} {continuation['value'].strip()}".strip()
         elif index == 0:
@@ -122,7 +132,23 @@ def parse_front_matter(lines: list[str]) -> FrontMatter:
                     "add the missing colon or a blank line before the body",
                 )
             )
-    return FrontMatter(MappingProxyType(metadata), len(lines), tuple(problems))
+    return _front(metadata, len(lines), problems, where, written)
+
+
+def _front(
+    metadata: dict[str, str],
+    body_start: int,
+    problems: list[Problem],
+    where: dict[str, int],
+    written: dict[str, str],
+) -> FrontMatter:
+    return FrontMatter(
+        MappingProxyType(metadata),
+        body_start,
+        tuple(problems),
+        MappingProxyType(where),
+        MappingProxyType(written),
+    )
 
 
 def parse_digest(text: str) -> Digest:
@@ -335,3 +361,12 @@ def _join(lines: list[str]) -> str:
 
 def _has_text(lines: list[str]) -> bool:
     return any(line.strip() for line in lines)
+
+
+def render_readable_front_matter(lines: list[str], front: FrontMatter) -> str:
+    """The front matter as Pelican can read it whole: without the lines that are not
+    ``Key: value`` (which would end Pelican's reading there and turn the rest into body)."""
+    broken = {problem.line for problem in front.problems}
+    return "\n".join(
+        line for number, line in enumerate(lines[: front.body_start], 1) if number not in broken
+    ).rstrip("\n")

@@ -20,3 +20,14 @@ class ContentError(DigestError):
 
 class FetchError(DigestError):
     """A network fetch failed in a way the caller must handle."""
+
+
+class ConfigError(DigestError):
+    """A settings file or setting is wrong: names the file (and line, when known)."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")

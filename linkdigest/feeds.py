@@ -1,7 +1,8 @@
-"""Feed helpers: make every URL inside feed content absolute, as feed readers need."""
+"""Feed helpers: every URL inside feed content absolute, and feed text a reader cannot run."""
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -39,3 +40,18 @@ def render_absolute_urls(fragment: str, base: str) -> str:
         return f"{match['lead']}{match['q']}{', '.join(candidates)}{match['q']}"
 
     return SRCSET_ATTRIBUTE.sub(srcset, URL_ATTRIBUTE.sub(one, fragment))
+
+
+TAG_LIKE = re.compile(r"<[^<>]*>")
+
+
+def render_feed_text(text: str) -> str:
+    """A feed's plain-text value (a title, an author's name, a category) with no tags in it.
+
+    Atom's and RSS's text elements are text, but many readers render an RSS title or
+    category as HTML: text that reads as a tag once its entities are decoded is taken out,
+    as Pelican already does for titles, so that what such a reader renders cannot run."""
+    text = html.unescape(text)
+    while TAG_LIKE.search(text):
+        text = TAG_LIKE.sub("", text)
+    return " ".join(text.split())

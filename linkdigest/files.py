@@ -10,6 +10,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from linkdigest.errors import ContentError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
@@ -28,9 +32,9 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def read_text_exact(path: str | os.PathLike[str]) -> str:
-    """A text file as it is on disk: line endings kept (no newline translation)."""
-    with Path(path).open(encoding="utf-8", newline="") as stream:
-        return stream.read()
+    """A content file as it is on disk: line endings kept (no newline translation); a
+    ContentError naming the line if it is not UTF-8."""
+    return parse_utf8(Path(path).read_bytes(), str(path))
 
 
 def write_text_with_backup(path: str | os.PathLike[str], text: str) -> Path:
@@ -49,3 +53,25 @@ def read_fingerprint(paths: Iterable[Path], extra: str = "") -> str:
     for path in sorted(paths):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def parse_utf8(data: bytes, path: str) -> str:
+    """Text of a content file, which must be UTF-8 (a leading BOM is dropped); otherwise a
+    ContentError naming the line and column of the first byte that is not."""
+    try:
+        return data.removeprefix(UTF8_BOM).decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start + (len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0)
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        raise ContentError(
+            path,
+            line,
+            f"not UTF-8: byte 0x{data[start]:02X} at column {column} cannot be read; save "
+            "the file as UTF-8 (in most editors: Save with Encoding, UTF-8)",
+        ) from None
+
+
+def read_content_text(path: str | os.PathLike[str]) -> str:
+    """A content file's text (UTF-8, BOM dropped); ContentError with file:line if it is not."""
+    return parse_utf8(Path(path).read_bytes(), str(path))

@@ -3,6 +3,11 @@
 Each fragment (intro, section prose, summary, extra) goes through the caller's Markdown
 converter once; the article body is assembled from the same fragments, so a digest costs
 one Markdown pass, not two. Values are frozen dataclasses so Pelican's cache can pickle them.
+
+Every ``*_html`` value is ``markupsafe.Markup``: HTML on purpose, which an autoescaping
+template prints as it is, while every other value (titles, URLs, domains) is text that it
+escapes. A fragment becomes Markup only here, after it has been rendered (and, in the
+build, sanitized), never because a template said ``|safe``.
 """
 
 from __future__ import annotations
@@ -10,11 +15,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+
+from markupsafe import Markup
 
 from linkdigest.digest import Digest, Entry, Problem, Section
 from linkdigest.render import escape_line_start
-from linkdigest.urls import render_embed_url
+from linkdigest.urls import is_http_url, render_embed_url
 
 Convert = Callable[[str], str]
 
@@ -36,18 +43,30 @@ INLINE_MARKUP = re.compile(r"[*_`\\&<\[]")
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 SLUG_DROP = re.compile(r"[^\w\s-]")
 SLUG_SPACE = re.compile(r"[\s_-]+")
-# The author's own embed of a video entry: the theme renders one of its own, lazy and titled.
+# The author's own embed of a video entry (the theme renders one of its own, lazy and
+# titled), and the elements other themes wrap it in (videoWrapper, embed-responsive,
+# fluid-width-video-wrapper, a paragraph): these go with it, or an empty box stays behind.
 AUTHOR_EMBED = re.compile(
-    r'<div class="video-embed">\s*<iframe\b.*?</iframe>\s*</div>'
-    r"|<iframe\b[^>]*\b(?:youtube(?:-nocookie)?\.com|player\.vimeo\.com)[^>]*>\s*</iframe>",
+    r"<iframe\b[^>]*\bsrc\s*=\s*[\"']?[^\"'\s>]*"
+    r"(?:youtube(?:-nocookie)?\.com|youtu\.be|player\.vimeo\.com)[^>]*>.*?</iframe\s*>",
     re.DOTALL | re.IGNORECASE,
 )
+WRAPPER_OPEN = re.compile(r"<(?P<tag>div|p|figure|span|center)\b[^>]*>\s*$", re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
 WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 WORDS_PER_MINUTE = 230
 CJK_CHARACTERS_PER_MINUTE = 500
 EMBED_ALLOW = "autoplay; encrypted-media; fullscreen; picture-in-picture"
+
+
+def _coerce_markup(value: object) -> None:
+    """Make every ``*_html`` field of a frozen dataclass Markup (fragments arrive as str)."""
+    for field in fields(value):  # type: ignore[arg-type]
+        if field.name.endswith("_html"):
+            fragment = getattr(value, field.name)
+            if not isinstance(fragment, Markup):
+                object.__setattr__(value, field.name, Markup(fragment))
 
 
 @dataclass(frozen=True)
@@ -65,12 +84,15 @@ class EntryHtml:
     embed_url: str | None
     featured_before: tuple[DigestRef, ...] = ()
 
+    def __post_init__(self) -> None:
+        _coerce_markup(self)
+
     @property
-    def embed_html(self) -> str:
+    def embed_html(self) -> Markup:
         """A responsive, lazily loaded, privacy-enhanced player with a title; "" if no video."""
         if not self.embed_url:
-            return ""
-        return (
+            return Markup("")
+        return Markup(
             f'<div class="video-embed"><iframe src="{html.escape(self.embed_url)}"'
             f' title="Video: {html.escape(self.title)}" loading="lazy"'
             f' allow="{EMBED_ALLOW}" referrerpolicy="strict-origin-when-cross-origin"'
@@ -85,6 +107,9 @@ class SectionHtml:
     prose_html: str
     entries: tuple[EntryHtml, ...]
 
+    def __post_init__(self) -> None:
+        _coerce_markup(self)
+
 
 @dataclass(frozen=True)
 class DigestHtml:
@@ -93,6 +118,9 @@ class DigestHtml:
     sections: tuple[SectionHtml, ...]
     problems: tuple[Problem, ...]
     reading_minutes: int = 1
+
+    def __post_init__(self) -> None:
+        _coerce_markup(self)
 
     @property
     def entries(self) -> tuple[EntryHtml, ...]:
@@ -125,8 +153,24 @@ def render_reading_minutes(html_text: str) -> int:
 
 
 def render_without_author_embed(extra_html: str) -> str:
-    """A video entry's extra HTML without the author's embed (the theme renders its own)."""
-    return AUTHOR_EMBED.sub("", extra_html).strip()
+    """A video entry's extra HTML without the author's embed (the theme renders its own),
+    and without the elements that held only that embed."""
+    for match in reversed(list(AUTHOR_EMBED.finditer(extra_html))):
+        start, end = _widen_to_wrappers(extra_html, match.start(), match.end())
+        extra_html = extra_html[:start] + extra_html[end:]
+    return extra_html.strip()
+
+
+def _widen_to_wrappers(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow ``text[start:end]`` over each element around it that holds nothing else."""
+    while True:
+        opening = WRAPPER_OPEN.search(text, 0, start)
+        if opening is None or text[opening.end() : start].strip():
+            return start, end
+        closing = re.match(rf"\s*</{opening['tag']}\s*>", text[end:], re.IGNORECASE)
+        if closing is None:
+            return start, end
+        start, end = opening.start(), end + closing.end()
 
 
 def render_fragments(texts: list[str], convert: Convert) -> dict[str, str]:
@@ -166,6 +210,7 @@ def map_digest_html(digest: DigestHtml, change: Callable[[str], str]) -> DigestH
             entries=tuple(
                 replace(
                     entry,
+                    title_html=change(entry.title_html),
                     summary_html=change(entry.summary_html),
                     extra_html=change(entry.extra_html),
                 )
@@ -194,10 +239,12 @@ def render_article_html(digest: DigestHtml) -> str:
             parts.append(f'<h2 id="{section.anchor}">{html.escape(section.title)}</h2>')
         parts.append(section.prose_html)
         for entry in section.entries:
-            parts.append(
-                f'<h3 id="{entry.anchor}"><a href="{html.escape(entry.url)}">'
-                f"{entry.title_html}</a></h3>"
+            title = (
+                f'<a href="{html.escape(entry.url)}">{entry.title_html}</a>'
+                if entry.url
+                else entry.title_html
             )
+            parts.append(f'<h3 id="{entry.anchor}">{title}</h3>')
             if entry.summary_html:
                 parts.append(f"<blockquote>\n{entry.summary_html}\n</blockquote>")
             parts += [entry.embed_html, entry.extra_html]
@@ -235,8 +282,10 @@ def _render_entry(
     return EntryHtml(
         title=entry.title,
         title_html=render_title_html(entry.title_markdown, entry.title, convert),
-        url=entry.url,
-        domain=entry.domain,
+        # A URL that is not http(s) (javascript:, data:, a typo) is reported by the parser
+        # and never becomes a link.
+        url=entry.url if is_http_url(entry.url) else "",
+        domain=entry.domain if is_http_url(entry.url) else "",
         summary=entry.summary,
         summary_html=fragments[entry.summary],
         extra_html=render_without_author_embed(extra_html) if embed_url else extra_html,

@@ -89,6 +89,7 @@ def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
         for source in published
         for section in source.digest.sections
         for entry in section.entries
+        if entry.url  # an entry without an http(s) URL is no link (the build reports it)
     ]
 
 
@@ -131,4 +132,16 @@ def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:
     ]
     # No indent: json's C encoder only runs without one, and this file can hold 30,000 links.
     document = {"version": 1, "count": len(links), "links": links}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return render_embeddable_json(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+
+
+def render_embeddable_json(text: str) -> str:
+    """JSON whose text can go into any HTML page as it is (a ``<script>`` block, an
+    attribute): ``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes, the same data for a parser."""
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+        + "\n"
+    )

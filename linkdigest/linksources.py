@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from linkdigest.digest import iter_lines_with_code, parse_front_matter
+from linkdigest.files import read_content_text
 
 INLINE_START = re.compile(r"\]\(\s*")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")
@@ -79,5 +80,5 @@ def read_content_links(paths: Iterable[Path]) -> list[LinkRef]:
     """The links of every Markdown file given, each with its file and line."""
     refs: list[LinkRef] = []
     for path in sorted(paths):
-        refs += parse_markdown_links(path.read_text(encoding="utf-8"), str(path))
+        refs += parse_markdown_links(read_content_text(path), str(path))
     return refs

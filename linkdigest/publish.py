@@ -28,7 +28,7 @@ from linkdigest.cache import Cache
 from linkdigest.deploy import MARKER, Changes
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import ContentError
-from linkdigest.files import write_text_atomic
+from linkdigest.files import read_content_text, write_text_atomic
 from linkdigest.http import HttpSettings
 from linkdigest.linkcheck import (
     CheckOptions,
@@ -201,7 +201,7 @@ def render_path(path: Path) -> str:
 def read_drafts(content: Path, slug_subs: Iterable[tuple[str, str]] = ()) -> list[Draft]:
     drafts = []
     for path in sorted(content.rglob("*.md")):
-        draft = parse_draft(path.read_text(encoding="utf-8"), render_path(path), slug_subs)
+        draft = parse_draft(read_content_text(path), render_path(path), slug_subs)
         if draft:
             drafts.append(draft)
     return drafts

@@ -69,18 +69,3 @@ def check_references(text: str, source_path: str, content_root: str) -> list[Pro
         )
         for ref in find_missing_references(text, source_path, content_root)
     ]
-
-
-def check_header_cover(cover: str, content_root: str) -> list[Problem]:
-    """``Header_Cover`` is a site-absolute path to an image under the content folder."""
-    if not cover or "://" in cover:
-        return []
-    if os.path.isfile(os.path.join(content_root, cover.lstrip("/"))):
-        return []
-    return [
-        Problem(
-            0,
-            f"Header_Cover image {cover!r} does not exist under {content_root}; "
-            "fix the path or add the image",
-        )
-    ]

@@ -9,6 +9,12 @@ theme's markup, and a 30-link digest costs Pagefind one document instead of thir
 about 2 s). Links documents carry the filter ``kind:link``, so the browser can ask for posts
 and links separately.
 
+Pagefind stores the text it indexes as it reads it, and pages that show its results build
+them from that text; Pagefind escapes only the excerpt. So the text of every document is
+escaped once more before Pagefind reads it (``render_index_text``): the index holds
+``&lt;script&gt;`` where a title said ``<script>``, never a tag, and ``search.js`` turns the
+three entities back into text.
+
 Pagefind's own Python API (``pagefind.index``) waits 0.1 s before reading each answer of its
 service; here the same bundled binary is driven through the same ``--service`` protocol,
 with requests written by one thread while the answers are read by another.
@@ -28,6 +34,7 @@ import html
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,7 +47,7 @@ from typing import IO, Any
 
 from linkdigest.errors import DigestError
 from linkdigest.html import DigestHtml
-from linkdigest.links import DigestSource
+from linkdigest.links import DigestSource, render_embeddable_json
 
 # Written by Pagefind for its own UI packages, which this site never loads (our search.js
 # talks to pagefind.js directly); left out of the output so nobody links them by mistake.
@@ -54,6 +61,7 @@ UNUSED_BUNDLE_FILES = (
     "pagefind-highlight.js",
 )
 LINK_FILTER = "kind:link"
+TEXT_NODE = re.compile(r"(?P<lead>^|>)(?P<text>[^<]+)")
 BUNDLE_DIR = "pagefind"
 FINGERPRINT_FILE = "linkdigest-fingerprint.txt"
 # Pagefind keeps one document per URL, so a digest's links document needs a URL of its own;
@@ -67,7 +75,8 @@ class SearchError(DigestError):
 
 @dataclass(frozen=True)
 class ContentRef:
-    """A post or page as the build has it: site-relative URL, title (HTML), status, body."""
+    """A post or page as the build has it: site-relative URL, title (text), status, body
+    (sanitized HTML)."""
 
     url: str
     title: str
@@ -121,7 +130,7 @@ def render_post_document(item: ContentRef, digests: dict[str, DigestSource], lan
     """A post's title and body; a digest's body is its prose, its links are indexed apart."""
     source = digests.get(item.url)
     body = render_digest_prose(source.digest) if source else item.content
-    return render_document(f"<main><h1>{item.title}</h1>\n{body}</main>", language)
+    return render_document(f"<main><h1>{html.escape(item.title)}</h1>\n{body}</main>", language)
 
 
 def render_digest_prose(digest: DigestHtml) -> str:
@@ -139,6 +148,7 @@ def render_links_document(source: DigestSource, language: str) -> str:
     domain and section ride along in one meta value, as JSON keyed by anchor."""
     digest = source.digest
     where = {e.anchor: [e.domain, s.title] for s in digest.sections for e in s.entries}
+    links_meta = render_embeddable_json(json.dumps(where, ensure_ascii=False)).strip()
     entries = [
         f'<h3 id="{html.escape(entry.anchor)}">{html.escape(entry.title)}</h3>\n'
         f"{entry.summary_html}"
@@ -146,15 +156,27 @@ def render_links_document(source: DigestSource, language: str) -> str:
     ]
     return render_document(
         f'<main data-pagefind-filter="{LINK_FILTER}">\n<div data-pagefind-ignore>'
-        f'<p data-pagefind-meta="title">{source.ref.title}</p>'
-        f'<p data-pagefind-meta="links">{html.escape(json.dumps(where, ensure_ascii=False))}</p>'
+        f'<p data-pagefind-meta="title">{html.escape(source.ref.title)}</p>'
+        f'<p data-pagefind-meta="links">{links_meta}</p>'
         "</div>\n" + "\n".join(entries) + "</main>",
         language,
     )
 
 
 def render_document(main: str, language: str) -> str:
-    return f'<!doctype html><html lang="{html.escape(language)}"><body>{main}</body></html>'
+    body = render_index_text(main)
+    return f'<!doctype html><html lang="{html.escape(language)}"><body>{body}</body></html>'
+
+
+def render_index_text(fragment: str) -> str:
+    """``fragment`` with every text node escaped once more (``&``, ``<``, ``>``), so what
+    Pagefind reads back from it is still escaped text; tags and attributes are unchanged."""
+
+    def escape(match: re.Match[str]) -> str:
+        text = html.escape(html.unescape(match["text"]), quote=False)
+        return match["lead"] + html.escape(text, quote=False)
+
+    return TEXT_NODE.sub(escape, fragment)
 
 
 def render_index_config(language: str) -> dict[str, Any]:

@@ -26,20 +26,30 @@ DIGEST_LINKS_JSON_SAVE_AS, DIGEST_WARN_DRAFTS.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
+import tomllib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from markdown import Markdown
 from pelican import signals
 from pelican.generators import Generator
-from pelican.readers import MarkdownReader
-from pelican.utils import pelican_open
+from pelican.readers import MarkdownReader, ensure_metadata_list
+from pelican.utils import slugify
 
 import linkdigest
-from linkdigest.digest import Problem, is_digest, parse_digest, parse_front_matter
+from linkdigest.digest import (
+    Problem,
+    is_digest,
+    parse_digest,
+    parse_front_matter,
+    render_readable_front_matter,
+)
+from linkdigest.errors import ConfigError
 from linkdigest.files import read_fingerprint, write_text_atomic
 from linkdigest.html import (
     DigestHtml,
@@ -59,7 +69,21 @@ from linkdigest.links import (
     render_links_json,
 )
 from linkdigest.navigation import pair_neighbours
-from linkdigest.references import check_header_cover, check_references
+from linkdigest.postchecks import (
+    HELD_BACK,
+    SourceCheck,
+    check_cover,
+    check_front_matter,
+    check_names_have_slugs,
+    check_rendered_markdown,
+    check_unread_sources,
+    parse_cover,
+    read_markdown_paths,
+    read_post_source,
+)
+from linkdigest.references import check_references
+from linkdigest.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
+from linkdigest.urls import render_site_url
 
 logger = logging.getLogger(__name__)
 
@@ -76,12 +100,18 @@ INTRASITE_MARKERS = (
     "|attach|",
 )
 
+# Metadata whose values get pages of their own, and the kind Pelican's settings name them by.
+NAMED_KEYS = {"tags": "TAG", "category": "CATEGORY", "author": "AUTHOR", "authors": "AUTHOR"}
+LIST_KEYS = ("tags", "authors")
+
 DEFAULTS: dict[str, Any] = {
     "DIGEST_CATEGORY": "summary",
     "DIGEST_LINKS_SAVE_AS": "links/index.html",
     "DIGEST_LINKS_URL": "links/",
     "DIGEST_LINKS_JSON_SAVE_AS": "links.json",
     "DIGEST_WARN_DRAFTS": True,
+    # Front-matter keys your theme reads, beyond Pelican's and ours: never called typos.
+    "DIGEST_METADATA_KEYS": (),
 }
 
 
@@ -91,42 +121,114 @@ def setting(settings: dict[str, Any], name: str) -> Any:
 
 @dataclass(frozen=True)
 class SourceReport:
-    """What was wrong in one source file; kept in the cached metadata and logged every build."""
+    """What was wrong in one source file; kept in the cached metadata and logged every build.
+    ``held``: the post could not be read whole and was held back as a draft; that is never
+    quiet, even in a build that keeps drafts' problems to itself (production fails on it)."""
 
     path: str
     problems: tuple[Problem, ...]
+    held: bool = False
 
 
 class DigestReader(MarkdownReader):
-    """Pelican's Markdown reader, which renders digest posts from their parsed structure."""
+    """Pelican's Markdown reader, which renders digest posts from their parsed structure,
+    sanitizes every post's HTML, and holds back as a draft any post it cannot read fully."""
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
         self._source_path = source_path
         self._md = Markdown(**self.settings["MARKDOWN"])
-        with pelican_open(source_path) as text:
-            lines = text.splitlines()
+        text, problems = read_post_source(source_path)
+        lines = text.splitlines()
         front = parse_front_matter(lines)
-        problems = self._check_files(text, source_path, front.metadata)
+        check = check_front_matter(front, setting(self.settings, "DIGEST_METADATA_KEYS"))
+        hold = check.must_hold or bool(problems)
+        problems += [*check.problems, *check_references(text, source_path, self.settings["PATH"])]
+        readable = render_readable_front_matter(lines, front)
         if is_digest(front.metadata, setting(self.settings, "DIGEST_CATEGORY")):
-            self._md.convert("\n".join(lines[: front.body_start]))
-            metadata = self._parse_metadata(self._md.Meta)  # also stops Meta eating fragments
-            digest = self._size_images(render_digest_html(parse_digest(text), self._convert))
+            self._md.convert(readable)
+            metadata = self._read_metadata(check, hold, front, problems)
+            digest = render_digest_html(parse_digest(text), self._convert)
+            digest = render_safe_digest(self._size_images(digest), text, front.body_start + 1)
             metadata["digest"] = digest
             content = render_article_html(digest)
-            problems = [*digest.problems, *problems]  # digest.problems has the front matter's
+            problems += [p for p in digest.problems if p not in front.problems]
         else:
-            content = render_image_attributes(self._md.convert(text), self._image_size, eager=1)
-            metadata = self._parse_metadata(self._md.Meta)
-            problems = [*front.problems, *problems]
-        metadata["source_report"] = SourceReport(source_path, tuple(problems))
+            body = "\n".join(lines[front.body_start :])
+            rendered = self._md.convert(f"{readable}\n\n{body}" if readable else text)
+            metadata = self._read_metadata(check, hold, front, problems)
+            rendered = render_image_attributes(rendered, self._image_size, eager=1)
+            problems += check_unsafe_html(rendered, text, front.body_start + 1)
+            content = render_safe_html(rendered)
+        problems += check_rendered_markdown(content, text)
+        problems += self._read_cover(front, metadata)
+        problems += self._check_summary(front, metadata, text)
+        if hold and front.metadata.get("status", "").strip().lower() != "draft":
+            problems.append(Problem(problems[0].line, HELD_BACK))
+        metadata["source_report"] = SourceReport(source_path, tuple(problems), hold)
         return content, metadata
 
-    def _check_files(self, text: str, source_path: str, front: Any) -> list[Problem]:
-        root = self.settings["PATH"]
-        return [
-            *check_references(text, source_path, root),
-            *check_header_cover(front.get("header_cover", ""), root),
-        ]
+    def _read_metadata(
+        self, check: SourceCheck, hold: bool, front: Any, problems: list[Problem]
+    ) -> dict[str, Any]:
+        meta = {k: v for k, v in getattr(self._md, "Meta", {}).items() if k not in check.bad_keys}
+        if hold:
+            meta["status"] = ["draft"]
+        problems += self._drop_names_without_slugs(meta, front)
+        metadata = self._parse_metadata(meta)  # also stops Meta eating fragments
+        if isinstance(metadata.get("title"), str):
+            # Titles are text: a character reference an author wrote is what it stands for.
+            metadata["title"] = html.unescape(metadata["title"])
+        return metadata
+
+    def _drop_names_without_slugs(self, meta: dict[str, list[str]], front: Any) -> list[Problem]:
+        """Tags, categories and authors Pelican could give no address, taken out before it
+        reads them (its own warning names neither the post nor the line)."""
+        problems = []
+        for key, kind in NAMED_KEYS.items():
+            if key not in meta:
+                continue
+            names = ensure_metadata_list(meta[key][0]) if key in LIST_KEYS else [meta[key][0]]
+            slugs = {name: self._slug(kind, name) for name in names}
+            found = check_names_have_slugs(key, slugs, front)
+            if found:
+                kept = [name for name in names if slugs[name].strip("-_")]
+                separator = "; " if ";" in meta[key][0] else ", "
+                meta[key] = [separator.join(kept)]
+                problems += found
+        return problems
+
+    def _slug(self, kind: str, name: str) -> str:
+        settings = self.settings
+        return slugify(
+            name,
+            regex_subs=settings.get(
+                f"{kind}_REGEX_SUBSTITUTIONS", settings.get("SLUG_REGEX_SUBSTITUTIONS", [])
+            ),
+            preserve_case=settings.get("SLUGIFY_PRESERVE_CASE", False),
+            use_unicode=settings.get("SLUGIFY_USE_UNICODE", False),
+        )
+
+    def _check_summary(self, front: Any, metadata: dict[str, Any], text: str) -> list[Problem]:
+        summary = metadata.get("summary")
+        if not isinstance(summary, str):
+            return []
+        metadata["summary"] = render_safe_html(summary)
+        return check_unsafe_html(summary, text, front.lines.get("summary", 1))
+
+    def _read_cover(self, front: Any, metadata: dict[str, Any]) -> list[Problem]:
+        """``header_cover`` as pages use it, or left out when it is no image of this site."""
+        value = front.metadata.get("header_cover", "")
+        if not value:
+            return []
+        settings = self.settings
+        line = front.lines.get("header_cover", 0)
+        problems = check_cover(value, line, settings["PATH"], settings["STATIC_PATHS"])
+        cover = parse_cover(value)
+        if problems or cover is None:
+            metadata.pop("header_cover", None)
+            return problems
+        metadata["header_cover"] = cover.src
+        return []
 
     def _size_images(self, digest: DigestHtml) -> DigestHtml:
         # The intro's first image may be on screen at once; every later one loads lazily.
@@ -255,8 +357,26 @@ def reading_minutes(article: Any) -> int:
     return digest.reading_minutes if digest else render_reading_minutes(article.content)
 
 
-def add_filters(generator: Any) -> None:
+def set_up_templates(generator: Any) -> None:
+    """The ``reading_minutes`` filter, and autoescaping when the theme asks for it in its
+    ``theme.toml`` (Pelican's own environment never escapes; themes written for that, such
+    as Pelican's ``simple``, print HTML as text if escaping is turned on under them)."""
     generator.env.filters["reading_minutes"] = reading_minutes
+    site = generator.settings.get("CANONICAL_SITEURL") or generator.settings.get("SITEURL", "")
+    generator.env.globals["absolute_url"] = lambda path: render_site_url(site, path)
+    if read_theme_manifest(generator.theme).get("autoescape") is True:
+        generator.env.autoescape = True
+
+
+@lru_cache(maxsize=8)
+def read_theme_manifest(theme: str) -> dict[str, Any]:
+    path = Path(theme) / "theme.toml"
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), None, f"not valid TOML ({error}); fix the file") from None
 
 
 def report_problems(generator: Any, metadata: dict[str, Any]) -> None:
@@ -264,8 +384,12 @@ def report_problems(generator: Any, metadata: dict[str, Any]) -> None:
     report = metadata.get("source_report")
     if not isinstance(report, SourceReport):
         return
-    quiet = metadata.get("status") == "draft" and not setting(
-        generator.settings, "DIGEST_WARN_DRAFTS"
+    # A draft's problems are the author's business until it is published, unless the post
+    # is a draft only because it could not be read whole.
+    quiet = (
+        metadata.get("status") == "draft"
+        and not report.held
+        and not setting(generator.settings, "DIGEST_WARN_DRAFTS")
     )
     for problem in report.problems:
         where = f"{report.path}:{problem.line}" if problem.line else report.path
@@ -295,6 +419,20 @@ class LinksPageGenerator(Generator):
         logger.info("digest: wrote %d links to %s", len(rows), json_path)
 
 
+def report_unread_sources(generators: list[Any]) -> None:
+    """Markdown under the content folder that no generator read: sent once every generator
+    has looked at its paths (articles, pages and static files alike)."""
+    if not generators:
+        return
+    context, settings = generators[0].context, generators[0].settings
+    read = {*context.get("generated_content", {}), *context.get("static_content", {})}
+    markdown = read_markdown_paths(settings["PATH"], settings.get("IGNORE_FILES", ()))
+    for message in check_unread_sources(
+        markdown, read, settings["ARTICLE_PATHS"], settings["PAGE_PATHS"]
+    ):
+        logger.warning("digest: %s: %s", settings["PATH"], message)
+
+
 def get_generators(_pelican: Any) -> type[Generator]:
     return LinksPageGenerator
 
@@ -306,4 +444,5 @@ def register() -> None:
     signals.article_generator_context.connect(report_problems)
     signals.page_generator_context.connect(report_problems)
     signals.get_generators.connect(get_generators)
-    signals.generator_init.connect(add_filters)
+    signals.all_generators_finalized.connect(report_unread_sources)
+    signals.generator_init.connect(set_up_templates)

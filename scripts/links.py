@@ -28,7 +28,7 @@ from linkdigest.cache import write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
 from linkdigest.digest import parse_front_matter
 from linkdigest.errors import DigestError
-from linkdigest.files import read_text_exact, write_text_with_backup
+from linkdigest.files import read_content_text, read_text_exact, write_text_with_backup
 from linkdigest.gitdiff import read_added_lines
 from linkdigest.http import Fetcher, HttpSettings, parse_http_settings
 from linkdigest.linkcheck import (
@@ -102,7 +102,7 @@ def keep_added(refs: list[LinkRef], added: dict[str, set[int] | None]) -> list[L
 
 
 def is_draft(path: Path) -> bool:
-    front = parse_front_matter(path.read_text(encoding="utf-8").splitlines())
+    front = parse_front_matter(read_content_text(path).splitlines())
     return front.metadata.get("status", "").lower() == "draft"
 
 
@@ -113,7 +113,7 @@ def local_checks(
     checks: dict[str, LinkCheck] = {}
     extra: list[LinkRef] = []
     for path in files:
-        text = path.read_text(encoding="utf-8")
+        text = read_content_text(path)
         for ref in find_missing_references(text, str(path), str(content)):
             url = f"{{{ref.kind}}}{ref.path}"
             checks[url] = LinkCheck(url, Verdict.DEAD, "file does not exist")
@@ -141,7 +141,7 @@ def read_post_dates(paths: Iterable[str]) -> dict[str, str]:
     dates = {}
     for path in set(paths):
         if path.endswith(".md") and Path(path).is_file():
-            front = parse_front_matter(Path(path).read_text(encoding="utf-8").splitlines())
+            front = parse_front_matter(read_content_text(path).splitlines())
             dates[path] = front.metadata.get("date", "")
     return dates
 

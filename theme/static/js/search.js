@@ -32,11 +32,17 @@
     return node;
   }
 
+  // The index holds text escaped once (&amp; &lt; &gt;: linkdigest/search.py), so that no
+  // tag is ever stored in it; this turns it back into the text to show.
+  function unescape(text) {
+    return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  }
+
   // Pagefind marks hits with <mark> and escapes only < and >; every other piece is text.
   function excerpt(html) {
     const paragraph = element("p", "search-excerpt");
     html.split(/<\/?mark>/).forEach((part, index) => {
-      const text = part.replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+      const text = unescape(part);
       paragraph.append(index % 2 ? element("mark", "", text) : text);
     });
     return paragraph;
@@ -46,7 +52,7 @@
   function item({ title, url, text, domain, where }) {
     const li = element("li", "search-result");
     const heading = element("p", "search-title");
-    const link = element("a", "", title || url);
+    const link = element("a", "", unescape(title || "") || url);
     link.href = url;
     heading.append(link);
     if (domain) heading.append(" ", element("span", "domain", domain));
@@ -66,7 +72,7 @@
       .sort((a, b) => b.locations.length - a.locations.length)
       .map((sub) => {
         const [domain, section] = links[sub.anchor.id];
-        const where = `Link in ${data.meta.title}${section ? ` · ${section}` : ""}`;
+        const where = `Link in ${unescape(data.meta.title)}${section ? ` · ${section}` : ""}`;
         return { title: sub.title, url: sub.url, text: sub.excerpt, domain, where };
       });
   }
