@@ -43,9 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from linkfarm import PAGE_HOST, serve
 
-from linkdigest.cache import read_cache, write_cache
-from linkdigest.http import Fetcher, HttpSettings
-from linkdigest.linkcheck import CheckOptions, Verdict, check_many
+from linkdigest.checking.verdicts import CheckOptions, Verdict, check_many
+from linkdigest.net.cache import read_cache, write_cache
+from linkdigest.net.http import Fetcher, HttpSettings
 
 
 def behaviour(host: int, n: int) -> str:

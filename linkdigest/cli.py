@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from linkdigest.cache import Cache, read_cache
 from linkdigest.errors import DigestError
+from linkdigest.net.cache import Cache, read_cache
 
 OK, ERROR, PROBLEMS = 0, 1, 2
 

@@ -8,20 +8,21 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from linkdigest.errors import ContentError
+from linkdigest.errors import ConfigError
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "linkdigest.toml"
+# Looked for in the folder a command runs in (a blog's root), never beside this package.
+DEFAULT_PATH = Path("linkdigest.toml")
 
 
 def read_settings_file(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:
-    """The parsed TOML; ContentError names the file and, for syntax errors, the line."""
+    """The parsed TOML; ConfigError names the file and, for syntax errors, the line."""
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ContentError(str(path), None, f"cannot read settings: {error.strerror}") from error
+        raise ConfigError(str(path), None, f"cannot read settings: {error.strerror}") from error
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None)
-        raise ContentError(str(path), line, f"not valid TOML: {error}") from error
+        raise ConfigError(str(path), line, f"not valid TOML: {error}") from error
 
 
 def parse_table(
@@ -33,12 +34,12 @@ def parse_table(
     for key, value in values.items():
         if key not in defaults:
             known = ", ".join(sorted(defaults))
-            raise ContentError(source, None, f"[{table}]: unknown setting {key!r}; known: {known}")
+            raise ConfigError(source, None, f"[{table}]: unknown setting {key!r}; known: {known}")
         expected = type(defaults[key])
         if expected is bool and not isinstance(value, bool):
-            raise ContentError(source, None, f"[{table}] {key} must be true or false")
+            raise ConfigError(source, None, f"[{table}] {key} must be true or false")
         if expected in (int, float) and not isinstance(value, int | float):
-            raise ContentError(source, None, f"[{table}] {key} must be a number, not {value!r}")
+            raise ConfigError(source, None, f"[{table}] {key} must be a number, not {value!r}")
         if expected is str and not isinstance(value, str):
-            raise ContentError(source, None, f"[{table}] {key} must be a string")
+            raise ConfigError(source, None, f"[{table}] {key} must be a string")
     return dict(values)

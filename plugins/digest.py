@@ -42,16 +42,17 @@ from pelican.readers import MarkdownReader, ensure_metadata_list
 from pelican.utils import slugify
 
 import linkdigest
-from linkdigest.digest import (
+from linkdigest.errors import ConfigError
+from linkdigest.files import read_fingerprint, write_text_atomic
+from linkdigest.format.digest import (
     Problem,
     is_digest,
     parse_digest,
     parse_front_matter,
     render_readable_front_matter,
 )
-from linkdigest.errors import ConfigError
-from linkdigest.files import read_fingerprint, write_text_atomic
-from linkdigest.html import (
+from linkdigest.format.urls import render_site_url
+from linkdigest.site.html import (
     DigestHtml,
     DigestRef,
     list_fragments,
@@ -60,16 +61,16 @@ from linkdigest.html import (
     render_digest_html,
     render_reading_minutes,
 )
-from linkdigest.images import read_image_size, render_image_attributes, resolve_content_image
-from linkdigest.links import (
+from linkdigest.site.images import read_image_size, render_image_attributes, resolve_content_image
+from linkdigest.site.linkspage import (
     DigestSource,
     collect_link_rows,
     find_featured_before,
     group_rows_by_month,
     render_links_json,
 )
-from linkdigest.navigation import pair_neighbours
-from linkdigest.postchecks import (
+from linkdigest.site.navigation import pair_neighbours
+from linkdigest.site.postchecks import (
     HELD_BACK,
     SourceCheck,
     check_cover,
@@ -81,9 +82,8 @@ from linkdigest.postchecks import (
     read_markdown_paths,
     read_post_source,
 )
-from linkdigest.references import check_references
-from linkdigest.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
-from linkdigest.urls import render_site_url
+from linkdigest.site.references import check_references
+from linkdigest.site.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
 
 logger = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ def has_intrasite_links(digest: DigestHtml) -> bool:
 
 def version_cache(pelican: Any) -> None:
     settings = pelican.settings
-    code = [*Path(linkdigest.__file__).parent.glob("*.py"), Path(__file__)]
+    code = [*Path(linkdigest.__file__).parent.rglob("*.py"), Path(__file__)]
     name = f"digest-{read_fingerprint(code, repr(settings.get('MARKDOWN')))}"
     settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], name)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pelican import signals
 
-from linkdigest.feeds import render_absolute_urls, render_feed_text
+from linkdigest.site.feeds import render_absolute_urls, render_feed_text
 
 TEXT_KEYS = ("title", "author_name")
 

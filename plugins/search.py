@@ -1,6 +1,6 @@
 """search: builds the Pagefind index of the site and writes the search page.
 
-Thin glue over ``linkdigest.search``. Signals, and why:
+Thin glue over ``linkdigest.site.search``. Signals, and why:
 
 - ``initialized``: the ``SEARCH_*`` defaults go into the settings before any template is
   rendered, so ``partials/_search.html`` can test ``SEARCH_ENABLED`` on every page.
@@ -25,7 +25,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from linkdigest.search import (
+from linkdigest.site.search import (
     ContentRef,
     IndexReport,
     SearchError,

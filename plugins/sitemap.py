@@ -14,8 +14,8 @@ from pelican import signals
 from pelican.generators import Generator
 
 from linkdigest.files import write_text_atomic
-from linkdigest.sitemap import SitemapUrl, render_robots, render_sitemap
-from linkdigest.urls import render_site_url
+from linkdigest.format.urls import render_site_url
+from linkdigest.site.sitemap import SitemapUrl, render_robots, render_sitemap
 
 
 class SitemapGenerator(Generator):

@@ -24,7 +24,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from linkdigest.audit import (
+from linkdigest.cli import ERROR, OK, PROBLEMS, report_error
+from linkdigest.errors import DigestError
+from linkdigest.shipping.audit import (
     AUDIT_INSTALL_HINT,
     AUDIT_TOOLS,
     AXE_TAGS,
@@ -43,8 +45,6 @@ from linkdigest.audit import (
     render_audit_table,
     render_notes,
 )
-from linkdigest.cli import ERROR, OK, PROBLEMS, report_error
-from linkdigest.errors import DigestError
 
 PROGRAM = "audit"
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,15 +20,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from linkdigest.cache import write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
-from linkdigest.draft import DraftRun, build_draft, parse_draft_settings
+from linkdigest.drafting.draft import DraftRun, build_draft, parse_draft_settings
+from linkdigest.drafting.sources import parse_month
 from linkdigest.errors import DigestError
-from linkdigest.fetch import LinkInfo, parse_fetch_options
+from linkdigest.fetching.fetch import LinkInfo, parse_fetch_options
 from linkdigest.files import write_text_atomic, write_text_with_backup
-from linkdigest.http import Fetcher, parse_http_settings
+from linkdigest.net.cache import write_cache
+from linkdigest.net.http import Fetcher, parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
-from linkdigest.sources import parse_month
 
 PROGRAM = "draft"
 DEFAULT_CACHE = Path(".cache/linkdigest/fetch.json")

@@ -25,17 +25,17 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from linkdigest.cache import write_cache
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
 from linkdigest.errors import DigestError
-from linkdigest.extract import parse_page
-from linkdigest.fetch import LinkInfo, fetch_many, parse_fetch_options
+from linkdigest.fetching.extract import parse_page
+from linkdigest.fetching.fetch import LinkInfo, fetch_many, parse_fetch_options
+from linkdigest.fetching.fill import Filled, parse_fill_targets, render_filled
 from linkdigest.files import read_text_exact, write_text_with_backup
-from linkdigest.fill import Filled, parse_fill_targets, render_filled
-from linkdigest.http import Fetcher, parse_http_settings
-from linkdigest.render import entry_from_text, render_entry
+from linkdigest.format.render import entry_from_text, render_entry
+from linkdigest.format.urls import is_http_url
+from linkdigest.net.cache import write_cache
+from linkdigest.net.http import Fetcher, parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
-from linkdigest.urls import is_http_url
 
 PROGRAM = "fetch"
 DEFAULT_CACHE = Path(".cache/linkdigest/fetch.json")

@@ -23,22 +23,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from linkdigest.archive import fetch_snapshots, render_fixed_text
-from linkdigest.cache import write_cache
-from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
-from linkdigest.digest import parse_front_matter
-from linkdigest.errors import DigestError
-from linkdigest.files import read_content_text, read_text_exact, write_text_with_backup
-from linkdigest.gitdiff import read_added_lines
-from linkdigest.http import Fetcher, HttpSettings, parse_http_settings
-from linkdigest.linkcheck import (
-    CheckOptions,
-    LinkCheck,
-    Verdict,
-    fetch_verdicts,
-    parse_check_options,
-)
-from linkdigest.linkreport import (
+from linkdigest.checking.archive import fetch_snapshots, render_fixed_text
+from linkdigest.checking.gitdiff import read_added_lines
+from linkdigest.checking.internal import check_internal_links, read_external_links
+from linkdigest.checking.places import LinkRef, read_content_links
+from linkdigest.checking.report import (
     Finding,
     add_archives,
     check_syntax_only,
@@ -49,11 +38,22 @@ from linkdigest.linkreport import (
     render_report_markdown,
     render_report_text,
 )
-from linkdigest.linksources import LinkRef, read_content_links
-from linkdigest.references import find_missing_references
+from linkdigest.checking.verdicts import (
+    CheckOptions,
+    LinkCheck,
+    Verdict,
+    fetch_verdicts,
+    parse_check_options,
+)
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
+from linkdigest.errors import DigestError
+from linkdigest.files import read_content_text, read_text_exact, write_text_with_backup
+from linkdigest.format.digest import parse_front_matter
+from linkdigest.format.urls import is_http_url
+from linkdigest.net.cache import write_cache
+from linkdigest.net.http import Fetcher, HttpSettings, parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
-from linkdigest.sitecheck import check_internal_links, read_external_links
-from linkdigest.urls import is_http_url
+from linkdigest.site.references import find_missing_references
 
 PROGRAM = "links"
 DEFAULT_CACHE = Path(".cache/linkdigest/links.json")

@@ -22,9 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from linkdigest.cache import write_cache
+from linkdigest.checking.verdicts import parse_check_options
 from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
-from linkdigest.deploy import (
+from linkdigest.errors import DigestError
+from linkdigest.net.cache import write_cache
+from linkdigest.net.http import parse_http_settings
+from linkdigest.settings import DEFAULT_PATH, read_settings_file
+from linkdigest.shipping.deploy import (
     Changes,
     PublishSettings,
     Target,
@@ -33,10 +37,7 @@ from linkdigest.deploy import (
     pick_target,
     render_target,
 )
-from linkdigest.errors import DigestError
-from linkdigest.http import parse_http_settings
-from linkdigest.linkcheck import parse_check_options
-from linkdigest.publish import (
+from linkdigest.shipping.publish import (
     GATES,
     DeployRecord,
     GateResult,
@@ -61,7 +62,6 @@ from linkdigest.publish import (
     write_deploy_record,
     write_precompressed,
 )
-from linkdigest.settings import DEFAULT_PATH, read_settings_file
 
 PROGRAM = "publish"
 DEFAULT_STATE = Path(".cache/linkdigest/deploys")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from linkdigest.http import Fetcher, FetchResult, HttpSettings
+from linkdigest.net.http import Fetcher, FetchResult, HttpSettings
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.audit import (
+from linkdigest.shipping.audit import (
     AuditPage,
     LocalSite,
     ToolError,

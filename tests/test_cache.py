@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.cache import read_cache, write_cache
 from linkdigest.files import read_fingerprint
+from linkdigest.net.cache import read_cache, write_cache
 
 
 def test_round_trip_with_ttl_and_normalised_keys(tmp_path: Path) -> None:

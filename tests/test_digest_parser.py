@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from linkdigest.digest import Entry, is_digest, parse_digest, parse_front_matter, parse_link_heading
+from linkdigest.format.digest import (
+    Entry,
+    is_digest,
+    parse_digest,
+    parse_front_matter,
+    parse_link_heading,
+)
 
 FRONT = "Title: T\nDate: 2026-03-31\nCategory: summary\n\n"
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.draft import (
+from linkdigest.drafting.draft import (
     DraftSettings,
     SectionRule,
     check_can_merge,
@@ -19,9 +18,10 @@ from linkdigest.draft import (
     render_embed,
     render_merged,
 )
-from linkdigest.errors import ContentError
-from linkdigest.sources import Candidate
-from linkdigest.urls import normalise_for_dedup, normalise_url, render_clean_url
+from linkdigest.drafting.sources import Candidate
+from linkdigest.errors import ConfigError, ContentError
+from linkdigest.format.digest import parse_digest
+from linkdigest.format.urls import normalise_for_dedup, normalise_url, render_clean_url
 
 
 @pytest.mark.parametrize(
@@ -232,5 +232,5 @@ def test_only_a_draft_may_be_merged_into() -> None:
     ],
 )
 def test_bad_draft_settings_name_the_file(table: dict, message: str) -> None:
-    with pytest.raises(ContentError, match=message):
+    with pytest.raises(ConfigError, match=message):
         parse_draft_settings({"draft": table}, "linkdigest.toml")

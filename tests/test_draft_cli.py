@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.urls import normalise_url
+from linkdigest.format.digest import parse_digest
+from linkdigest.format.urls import normalise_url
 from scripts.draft import main
 from tests.conftest import run_pelican
 from tests.servers import LocalServer, Reply, start_servers

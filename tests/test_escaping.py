@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from linkdigest.render import entry_from_text, render_entry
+from linkdigest.format.render import entry_from_text, render_entry
 from tests.scan import EVALUATED, TEMPLATE_PAYLOAD, scan_html, scan_json, scan_site
 
 pytestmark = pytest.mark.slow  # builds whole sites with Pelican

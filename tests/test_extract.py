@@ -1,4 +1,4 @@
-"""linkdigest.extract: titles, summaries, charsets and walls from page bytes, no network."""
+"""linkdigest.fetching.extract: titles, summaries, charsets and walls from bytes, no network."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from linkdigest.extract import PageInfo, decode_html, parse_oembed, parse_page, parse_pdf_title
+from linkdigest.fetching.extract import (
+    PageInfo,
+    decode_html,
+    parse_oembed,
+    parse_page,
+    parse_pdf_title,
+)
 
 URL = "https://www.example.com/posts/hello"
 HTML_UTF8 = {"Content-Type": "text/html; charset=utf-8"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from linkdigest.digest import is_digest, parse_digest
+from linkdigest.format.digest import is_digest, parse_digest
 from tests.conftest import CONTENT, Build
 
 pytestmark = pytest.mark.slow  # builds whole sites with Pelican

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.errors import ContentError
-from linkdigest.fetch import parse_fetch_options
+from linkdigest.errors import ConfigError
+from linkdigest.fetching.fetch import parse_fetch_options
+from linkdigest.format.digest import parse_digest
 from scripts.fetch import main
 from tests.servers import LocalServer, Reply, start_servers
 
@@ -227,6 +227,6 @@ def test_urls_from_stdin_with_progress_on_stderr(sites, capsys, monkeypatch) -> 
     ],
 )
 def test_bad_fetch_settings_name_the_file(table: dict, message: str) -> None:
-    with pytest.raises(ContentError, match=message) as raised:
+    with pytest.raises(ConfigError, match=message) as raised:
         parse_fetch_options({"fetch": table}, "linkdigest.toml")
     assert raised.value.path == "linkdigest.toml"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.fill import Filled, parse_fill_targets, render_filled
+from linkdigest.fetching.fill import Filled, parse_fill_targets, render_filled
+from linkdigest.format.digest import parse_digest
 from scripts.fetch import main
 from tests.test_fetch import sites  # noqa: F401 - the local sites fixture
 

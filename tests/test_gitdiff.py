@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from linkdigest.gitdiff import parse_added_lines
+from linkdigest.checking.gitdiff import parse_added_lines
 from scripts.links import main
 from tests.servers import Reply, start_servers
 

@@ -7,8 +7,8 @@ import json
 import markdown
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.html import (
+from linkdigest.format.digest import parse_digest
+from linkdigest.site.html import (
     DigestHtml,
     DigestRef,
     render_article_html,
@@ -16,7 +16,7 @@ from linkdigest.html import (
     render_fragments,
     render_reading_minutes,
 )
-from linkdigest.links import (
+from linkdigest.site.linkspage import (
     DigestSource,
     collect_link_rows,
     find_featured_before,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.audit import ToolError, check_html_files, read_site_documents
+from linkdigest.shipping.audit import ToolError, check_html_files, read_site_documents
 from tests.conftest import Build
 
 pytestmark = pytest.mark.slow

@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-import linkdigest.http as http_module
-from linkdigest.errors import ContentError
-from linkdigest.http import (
+import linkdigest.net.http as http_module
+from linkdigest.errors import ConfigError
+from linkdigest.net.http import (
     Fetcher,
     FetchResult,
     HostPolicy,
@@ -270,7 +270,7 @@ def test_settings_file_is_read_and_policies_match_subdomains() -> None:
     ],
 )
 def test_bad_settings_are_reported(data: dict, message: str) -> None:
-    with pytest.raises(ContentError, match=message):
+    with pytest.raises(ConfigError, match=message):
         parse_http_settings(data, "linkdigest.toml")
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.images import (
+from linkdigest.site.images import (
     parse_image_size,
     read_image_size,
     render_image_attributes,
     resolve_content_image,
 )
-from linkdigest.navigation import pair_neighbours
+from linkdigest.site.navigation import pair_neighbours
 from tests.conftest import CONTENT
 
 

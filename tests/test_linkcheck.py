@@ -9,9 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from linkdigest.cache import read_cache, write_cache
-from linkdigest.http import Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
-from linkdigest.linkcheck import (
+from linkdigest.checking.verdicts import (
     CheckOptions,
     FrontPages,
     LinkCheck,
@@ -24,6 +22,8 @@ from linkdigest.linkcheck import (
     render_confirmed,
     render_offline,
 )
+from linkdigest.net.cache import read_cache, write_cache
+from linkdigest.net.http import Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
 from tests.servers import CountingFetcher, LocalServer, Reply, refused_sockets, start_servers
 
 SETTINGS = HttpSettings(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.digest import is_digest, parse_digest
-from linkdigest.linksources import parse_line_links, parse_markdown_links, read_content_links
+from linkdigest.checking.places import parse_line_links, parse_markdown_links, read_content_links
+from linkdigest.format.digest import is_digest, parse_digest
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest import deploy as deploy_module
-from linkdigest.cache import Cache
-from linkdigest.deploy import (
+from linkdigest.checking.verdicts import CheckOptions
+from linkdigest.errors import ConfigError, ContentError, UsageError
+from linkdigest.net.cache import Cache
+from linkdigest.net.http import parse_http_settings
+from linkdigest.shipping import deploy as deploy_module
+from linkdigest.shipping.deploy import (
     MARKER,
     Changes,
     DeployError,
@@ -27,10 +30,7 @@ from linkdigest.deploy import (
     parse_publish_settings,
     pick_target,
 )
-from linkdigest.errors import ContentError
-from linkdigest.http import parse_http_settings
-from linkdigest.linkcheck import CheckOptions
-from linkdigest.publish import (
+from linkdigest.shipping.publish import (
     DeployRecord,
     Draft,
     SiteFacts,
@@ -124,14 +124,14 @@ def test_settings_name_every_target_and_resolve_folders_beside_the_file(tmp_path
     ],
 )
 def test_bad_settings_name_the_file_and_table(table: dict, message: str) -> None:
-    with pytest.raises(ContentError) as error:
+    with pytest.raises(ConfigError) as error:
         parse_publish_settings({"publish": table}, "linkdigest.toml")
     assert str(error.value).startswith("linkdigest.toml: ") and message in str(error.value)
 
 
 def test_unknown_target_lists_the_known_ones() -> None:
     settings = parse_publish_settings(GOOD_SETTINGS, "s.toml")
-    with pytest.raises(ContentError, match=r"no target 'nope'.*known: local, pages, server"):
+    with pytest.raises(ConfigError, match=r"no target 'nope'.*known: local, pages, server"):
         pick_target(settings, "nope", "s.toml")
 
 
@@ -144,7 +144,7 @@ def test_skip_gates_are_a_comma_list(text: str, expected: tuple[str, ...]) -> No
 
 
 def test_a_misspelt_gate_is_an_error_not_a_silent_no_op() -> None:
-    with pytest.raises(ContentError, match="SKIP_GATES: unknown gate 'lnks'; gates: output"):
+    with pytest.raises(UsageError, match="SKIP_GATES: unknown gate 'lnks'; gates: output"):
         parse_skip_gates("tests,lnks")
 
 

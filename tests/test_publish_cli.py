@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest import deploy as deploy_module
-from linkdigest.deploy import MARKER
+from linkdigest.shipping import deploy as deploy_module
+from linkdigest.shipping.deploy import MARKER
 from scripts.publish import main
 from tests.conftest import ROOT, Build
 from tests.servers import LocalServer, Reply

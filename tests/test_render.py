@@ -7,8 +7,8 @@ from pathlib import Path
 import markdown
 import pytest
 
-from linkdigest.digest import parse_digest
-from linkdigest.render import entry_from_text, render_digest, render_entry
+from linkdigest.format.digest import parse_digest
+from linkdigest.format.render import entry_from_text, render_digest, render_entry
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 DIGESTS = sorted(CONTENT.glob("posts/*-links.md"))

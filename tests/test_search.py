@@ -19,10 +19,10 @@ import pytest
 from bs4 import BeautifulSoup
 from markdown import Markdown
 
-from linkdigest.digest import parse_digest
-from linkdigest.html import DigestRef, render_digest_html
-from linkdigest.links import DigestSource
-from linkdigest.search import (
+from linkdigest.format.digest import parse_digest
+from linkdigest.site.html import DigestRef, render_digest_html
+from linkdigest.site.linkspage import DigestSource
+from linkdigest.site.search import (
     ContentRef,
     SearchDocument,
     SearchError,

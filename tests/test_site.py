@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from linkdigest.digest import is_digest, parse_digest
-from linkdigest.sitecheck import check_internal_links
+from linkdigest.checking.internal import check_internal_links
+from linkdigest.format.digest import is_digest, parse_digest
 from tests.conftest import CONTENT, Build
 
 pytestmark = pytest.mark.slow  # builds whole sites with Pelican

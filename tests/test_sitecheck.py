@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.sitecheck import check_internal_links, resolve_internal
+from linkdigest.checking.internal import check_internal_links, resolve_internal
 
 
 @pytest.mark.parametrize(
@@ -52,13 +52,13 @@ def test_check_internal_links_finds_missing_files_and_ids(tmp_path: Path) -> Non
     ],
 )
 def test_parse_references(line: str, expected: list[tuple[str, str]]) -> None:
-    from linkdigest.references import parse_references
+    from linkdigest.site.references import parse_references
 
     assert [(r.kind, r.path) for r in parse_references(line)] == expected
 
 
 def test_check_references_names_the_line(tmp_path: Path) -> None:
-    from linkdigest.references import check_references
+    from linkdigest.site.references import check_references
 
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "here.png").write_bytes(b"png")

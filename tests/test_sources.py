@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.http import Fetcher, HostPolicy, HttpSettings
-from linkdigest.sources import (
+from linkdigest.drafting.sources import (
     SourceKind,
     SourceSettings,
     fetch_feed_source,
@@ -24,6 +23,7 @@ from linkdigest.sources import (
     parse_reading_list,
     read_source,
 )
+from linkdigest.net.http import Fetcher, HostPolicy, HttpSettings
 from tests.servers import LocalServer, Reply, start_servers
 
 SOURCES = Path(__file__).parent / "fixtures" / "draft" / "sources"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from linkdigest.urls import render_embed_url
+from linkdigest.format.urls import render_embed_url
 from tests.conftest import ROOT, Build
 from tests.test_site import PUBLISHED, article_path, soup
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from linkdigest.feeds import render_absolute_urls
-from linkdigest.urls import (
+from linkdigest.format.urls import (
     is_http_url,
     normalise_url,
     parse_domain,
     render_embed_url,
     render_site_url,
 )
+from linkdigest.site.feeds import render_absolute_urls
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from linkdigest.files import write_text_atomic
-from linkdigest.urls import normalise_url
+from linkdigest.format.urls import normalise_url
 
 VERSION = 1
 

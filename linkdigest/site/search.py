@@ -45,9 +45,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from linkdigest.errors import DigestError
-from linkdigest.html import DigestHtml
-from linkdigest.links import DigestSource, render_embeddable_json
+from linkdigest.errors import SearchError
+from linkdigest.site.html import DigestHtml
+from linkdigest.site.linkspage import DigestSource, render_embeddable_json
 
 # Written by Pagefind for its own UI packages, which this site never loads (our search.js
 # talks to pagefind.js directly); left out of the output so nobody links them by mistake.
@@ -67,10 +67,6 @@ FINGERPRINT_FILE = "linkdigest-fingerprint.txt"
 # Pagefind keeps one document per URL, so a digest's links document needs a URL of its own;
 # its sub-results replace the fragment with each link's anchor.
 LINKS_FRAGMENT = "#links"
-
-
-class SearchError(DigestError):
-    """The index could not be built: the binary is missing, failed or refused a document."""
 
 
 @dataclass(frozen=True)

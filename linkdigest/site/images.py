@@ -12,7 +12,7 @@ import struct
 from collections.abc import Callable
 from pathlib import Path
 
-from linkdigest.references import Reference, resolve_reference
+from linkdigest.site.references import Reference, resolve_reference
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 SRC = re.compile(r'\bsrc="([^"]+)"')

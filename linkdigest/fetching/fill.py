@@ -11,15 +11,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from linkdigest.digest import (
+from linkdigest.format.digest import (
     HEADING,
     QUOTE,
     iter_lines_with_code,
     parse_front_matter,
     parse_link_heading,
 )
-from linkdigest.render import escape_markdown_text, render_destination
-from linkdigest.urls import is_http_url
+from linkdigest.format.render import escape_markdown_text, render_destination
+from linkdigest.format.urls import is_http_url
 
 BARE_URL = re.compile(r"^\s*<?(?P<url>https?://[^\s<>]+)>?\s*$")
 

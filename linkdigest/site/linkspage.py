@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import calendar
-import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from linkdigest.html import TAG, DigestHtml, DigestRef
-from linkdigest.urls import normalise_for_dedup, render_site_url
+from linkdigest.format.text import render_plain_text
+from linkdigest.format.urls import normalise_for_dedup, render_site_url
+from linkdigest.site.html import DigestHtml, DigestRef
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,6 @@ def render_month_label(key: str) -> str:
     """``2026-05`` becomes ``May 2026``."""
     year, month = key.split("-")[:2]
     return f"{calendar.month_name[int(month)]} {year}"
-
-
-def render_plain_text(fragment: str) -> str:
-    """Text of an HTML fragment, whitespace collapsed."""
-    return " ".join(html.unescape(TAG.sub(" ", fragment)).split())
 
 
 def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:

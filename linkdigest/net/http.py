@@ -29,9 +29,9 @@ import httpcore
 import httpx
 
 from linkdigest import __version__
-from linkdigest.errors import ContentError
+from linkdigest.errors import ConfigError
+from linkdigest.format.urls import DEFAULT_PORTS
 from linkdigest.settings import parse_table, read_settings_file
-from linkdigest.urls import DEFAULT_PORTS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -166,7 +166,7 @@ def _host_policy(table: Mapping[str, Any], base: HostPolicy, source: str, name: 
         values["accept"] = tuple(int(code) for code in values["accept"])
     policy = replace(base, **values)
     if policy.concurrency < 1 or policy.delay < 0:
-        raise ContentError(source, None, f"[hosts.{name}]: concurrency must be >= 1 and delay >= 0")
+        raise ConfigError(source, None, f"[hosts.{name}]: concurrency must be >= 1 and delay >= 0")
     return policy
 
 

@@ -18,9 +18,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from linkdigest.cache import Cache
-from linkdigest.errors import ContentError
-from linkdigest.http import (
+from linkdigest.errors import ConfigError
+from linkdigest.net.cache import Cache
+from linkdigest.net.http import (
     HOST_BUSY_STATUSES,
     Fetcher,
     FetchResult,
@@ -229,7 +229,7 @@ def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> 
     values = parse_table(data.get("links", {}), CheckOptions, source, "links")
     for key, value in values.items():
         if isinstance(value, int | float) and value < 0:
-            raise ContentError(source, None, f"[links] {key} must be a number >= 0")
+            raise ConfigError(source, None, f"[links] {key} must be a number >= 0")
     return CheckOptions(**values)
 
 

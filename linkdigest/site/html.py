@@ -19,9 +19,10 @@ from dataclasses import dataclass, fields, replace
 
 from markupsafe import Markup
 
-from linkdigest.digest import Digest, Entry, Problem, Section
-from linkdigest.render import escape_line_start
-from linkdigest.urls import is_http_url, render_embed_url
+from linkdigest.format.digest import Digest, Entry, Problem, Section
+from linkdigest.format.render import escape_line_start
+from linkdigest.format.text import TAG
+from linkdigest.format.urls import is_http_url, render_embed_url
 
 Convert = Callable[[str], str]
 
@@ -52,7 +53,6 @@ AUTHOR_EMBED = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 WRAPPER_OPEN = re.compile(r"<(?P<tag>div|p|figure|span|center)\b[^>]*>\s*$", re.IGNORECASE)
-TAG = re.compile(r"<[^>]+>")
 WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 WORDS_PER_MINUTE = 230

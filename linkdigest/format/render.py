@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from linkdigest.digest import Digest, Entry, Section, parse_title
+from linkdigest.format.digest import Digest, Entry, Section, parse_title
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}!])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")

@@ -1,7 +1,7 @@
 """Turn URLs into link information (title, summary, site) through the polite fetcher.
 
 Videos ask their provider's oEmbed endpoint first (one small JSON request instead of a
-heavy page); everything else is fetched and read by ``linkdigest.extract``. Results go
+heavy page); everything else is fetched and read by ``linkdigest.fetching.extract``. Results go
 through the cache; a failure is never cached, so the next run tries again.
 """
 
@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import urlencode
 
-from linkdigest.cache import Cache
-from linkdigest.extract import parse_oembed, parse_page
-from linkdigest.http import Fetcher, FetchResult
+from linkdigest.fetching.extract import parse_oembed, parse_page
+from linkdigest.format.urls import normalise_url, parse_vimeo_id, parse_youtube_id
+from linkdigest.net.cache import Cache
+from linkdigest.net.http import Fetcher, FetchResult
 from linkdigest.settings import parse_table
-from linkdigest.urls import normalise_url, parse_vimeo_id, parse_youtube_id
 
 DAY = 86400.0
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from linkdigest.urls import is_http_url, is_video_url, normalise_for_dedup, parse_domain
+from linkdigest.format.urls import is_http_url, is_video_url, normalise_for_dedup, parse_domain
 
 DEFAULT_CATEGORY = "summary"
 STATUSES = ("draft", "published", "hidden")

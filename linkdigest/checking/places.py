@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from linkdigest.digest import iter_lines_with_code, parse_front_matter
 from linkdigest.files import read_content_text
+from linkdigest.format.digest import iter_lines_with_code, parse_front_matter
 
 INLINE_START = re.compile(r"\]\(\s*")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<url>[^\s>]+)>?")

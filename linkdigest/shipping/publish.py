@@ -24,21 +24,21 @@ from typing import Any
 
 import feedparser
 
-from linkdigest.cache import Cache
-from linkdigest.deploy import MARKER, Changes
-from linkdigest.digest import parse_front_matter
-from linkdigest.errors import ContentError
-from linkdigest.files import read_content_text, write_text_atomic
-from linkdigest.http import HttpSettings
-from linkdigest.linkcheck import (
+from linkdigest.checking.internal import check_internal_links
+from linkdigest.checking.places import LinkRef, read_content_links
+from linkdigest.checking.verdicts import (
     CheckOptions,
     LinkCheck,
     Verdict,
     fetch_verdicts,
 )
-from linkdigest.linksources import LinkRef, read_content_links
-from linkdigest.sitecheck import check_internal_links
-from linkdigest.urls import is_http_url
+from linkdigest.errors import ConfigError, ContentError, UsageError
+from linkdigest.files import read_content_text, write_text_atomic
+from linkdigest.format.digest import parse_front_matter
+from linkdigest.format.urls import is_http_url
+from linkdigest.net.cache import Cache
+from linkdigest.net.http import HttpSettings
+from linkdigest.shipping.deploy import MARKER, Changes
 
 try:  # optional: .br copies only when the module is installed
     import brotli
@@ -140,7 +140,7 @@ def read_site_facts(pelican_settings: Path, output: Path | None = None) -> SiteF
     try:
         settings = read_settings(str(pelican_settings))
     except (OSError, SyntaxError, ImportError, NameError) as error:
-        raise ContentError(str(pelican_settings), None, f"cannot read settings: {error}") from error
+        raise ConfigError(str(pelican_settings), None, f"cannot read settings: {error}") from error
     feeds = [settings[name] for name in FEED_SETTINGS if settings.get(name)]
     return SiteFacts(
         site_url=str(settings.get("SITEURL", "")).rstrip("/"),
@@ -158,7 +158,7 @@ def parse_skip_gates(text: str) -> tuple[str, ...]:
     unknown = [name for name in names if name not in GATES]
     if unknown:
         known = ", ".join(GATES)
-        raise ContentError("SKIP_GATES", None, f"unknown gate {unknown[0]!r}; gates: {known}")
+        raise UsageError(f"SKIP_GATES: unknown gate {unknown[0]!r}; gates: {known}")
     return names
 
 

@@ -18,21 +18,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from linkdigest.cache import Cache
-from linkdigest.digest import Digest, Entry, Section, is_digest, parse_digest
-from linkdigest.errors import ContentError
-from linkdigest.fetch import DAY, FetchOptions, LinkInfo, fetch_many
-from linkdigest.files import read_text_exact
-from linkdigest.http import Fetcher
-from linkdigest.render import (
-    entry_from_text,
-    escape_line_start,
-    escape_markdown_text,
-    render_digest,
-    render_entry,
-)
-from linkdigest.settings import parse_table
-from linkdigest.sources import (
+from linkdigest.drafting.sources import (
     DEFAULT_TIMEZONE,
     Candidate,
     Month,
@@ -41,7 +27,18 @@ from linkdigest.sources import (
     parse_source_settings,
     read_sources,
 )
-from linkdigest.urls import (
+from linkdigest.errors import ConfigError, ContentError
+from linkdigest.fetching.fetch import DAY, FetchOptions, LinkInfo, fetch_many
+from linkdigest.files import read_text_exact
+from linkdigest.format.digest import Digest, Entry, Section, is_digest, parse_digest
+from linkdigest.format.render import (
+    entry_from_text,
+    escape_line_start,
+    escape_markdown_text,
+    render_digest,
+    render_entry,
+)
+from linkdigest.format.urls import (
     is_http_url,
     is_video_url,
     normalise_for_dedup,
@@ -49,6 +46,9 @@ from linkdigest.urls import (
     render_clean_url,
     render_embed_url,
 )
+from linkdigest.net.cache import Cache
+from linkdigest.net.http import Fetcher
+from linkdigest.settings import parse_table
 
 STATUS_LINE = re.compile(r"^\s{0,3}status\s*:", re.IGNORECASE)
 TEMPLATE_KEYS = ("year", "month", "month_name", "month_slug")
@@ -107,13 +107,25 @@ def parse_draft_settings(data: Mapping[str, Any], source: str = "<settings>") ->
         parse_source_settings(s, source, i) for i, s in enumerate(table.get("sources", []), 1)
     )
     settings = DraftSettings(**values)
-    render_template(settings.path, Month(2000, 1))  # a bad {placeholder} fails here, once
+    for name in ("path", "title", "tags", "slug", "summary", "heading", "intro"):
+        check_template(getattr(settings, name), source, name)  # a bad {placeholder}, once
     return settings
+
+
+def check_template(template: str, source: str, name: str) -> None:
+    """A ConfigError for a ``{placeholder}`` of ``[draft] name`` that no month fills."""
+    try:
+        render_template(template, Month(2000, 1))
+    except (KeyError, IndexError, ValueError) as error:
+        known = ", ".join("{" + k + "}" for k in TEMPLATE_KEYS)
+        raise ConfigError(
+            source, None, f"[draft] {name} = {template!r}: bad placeholder {error}; known: {known}"
+        ) from None
 
 
 def _string_list(value: object, source: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ContentError(source, None, f"{where} must be a list of strings")
+        raise ConfigError(source, None, f"{where} must be a list of strings")
     return tuple(value)
 
 
@@ -121,7 +133,7 @@ def _rule(table: Mapping[str, Any], source: str, index: int) -> SectionRule:
     where = f"[[draft.rules]] #{index}"
     parse_table(table, SectionRule, source, "draft.rules", ignore=())
     if not table.get("section"):
-        raise ContentError(source, None, f"{where}: every rule needs a section")
+        raise ConfigError(source, None, f"{where}: every rule needs a section")
     lists = {
         k: _string_list(table[k], source, f"{where} {k}")
         for k in ("domains", "urls", "tags", "keywords")
@@ -131,20 +143,14 @@ def _rule(table: Mapping[str, Any], source: str, index: int) -> SectionRule:
 
 
 def render_template(template: str, month: Month) -> str:
-    """A settings text with the month filled in; an unknown placeholder is a ContentError."""
+    """A settings text with the month filled in (``check_template`` vetted it at start-up)."""
     values = {
         "year": month.year,
         "month": f"{month.month:02d}",
         "month_name": month.name,
         "month_slug": month.name.lower(),
     }
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError) as error:
-        known = ", ".join("{" + k + "}" for k in TEMPLATE_KEYS)
-        raise ContentError(
-            "[draft]", None, f"{template!r}: bad placeholder {error}; known: {known}"
-        ) from None
+    return template.format(**values)
 
 
 # What earlier digests hold

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import nh3
 
-from linkdigest.digest import Problem
-from linkdigest.html import DigestHtml, map_digest_html
+from linkdigest.format.digest import Problem
+from linkdigest.site.html import DigestHtml, map_digest_html
 
 TAGS = nh3.ALLOWED_TAGS | {
     "audio",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from linkdigest.digest import Problem
+from linkdigest.format.digest import Problem
 
 # Only where Pelican resolves them: a Markdown link or image destination, a reference
 # definition, or an HTML URL attribute; `{static}` inside prose or code is just text.

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from linkdigest.errors import ContentError, DigestError
+from linkdigest.errors import ConfigError, DeployError
 from linkdigest.settings import parse_table
 
 MARKER = ".linkdigest-site"
@@ -34,10 +34,6 @@ GIT_SETTINGS = (
     "core.quotepath=off",
 )
 DEFAULT_PYTEST_ARGS = ("-m", "not slow", "-q", "-x", "-p", "no:cacheprovider")
-
-
-class DeployError(DigestError):
-    """A deploy could not start or finish: names the target and what to do."""
 
 
 class Kind(StrEnum):
@@ -116,16 +112,16 @@ def parse_publish_settings(data: Mapping[str, Any], source: str = "<settings>") 
     table = dict(data.get("publish", {}))
     raw_targets = table.pop("targets", {})
     if not isinstance(raw_targets, Mapping):
-        raise ContentError(source, None, "[publish.targets] must hold one table per target")
+        raise ConfigError(source, None, "[publish.targets] must hold one table per target")
     values = parse_table(table, PublishSettings, source, "publish", ignore=("targets",))
     args = values.get("pytest_args", list(DEFAULT_PYTEST_ARGS))
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise ContentError(source, None, "[publish] pytest_args must be a list of strings")
+        raise ConfigError(source, None, "[publish] pytest_args must be a list of strings")
     base = Path(source).resolve().parent
     targets = {name: parse_target(name, raw, source, base) for name, raw in raw_targets.items()}
     default = values.get("target", "")
     if default and default not in targets:
-        raise ContentError(source, None, f"[publish] target {default!r} has no table")
+        raise ConfigError(source, None, f"[publish] target {default!r} has no table")
     return PublishSettings(default, tuple(args), targets)
 
 
@@ -133,19 +129,19 @@ def parse_target(name: str, raw: Any, source: str, base: Path) -> Target:
     """One ``[publish.targets.NAME]`` table; a relative folder is relative to ``base``."""
     table = f"publish.targets.{name}"
     if not TARGET_NAME.fullmatch(name):
-        raise ContentError(source, None, f"[{table}]: a name is letters, digits, - and _")
+        raise ConfigError(source, None, f"[{table}]: a name is letters, digits, - and _")
     if not isinstance(raw, Mapping):
-        raise ContentError(source, None, f"[{table}] must be a table")
+        raise ConfigError(source, None, f"[{table}] must be a table")
     kind = raw.get("kind")
     if kind not in KINDS:
         known = ", ".join(KINDS)
-        raise ContentError(source, None, f"[{table}] kind must be one of {known}, not {kind!r}")
+        raise ConfigError(source, None, f"[{table}] kind must be one of {known}, not {kind!r}")
     cls, required = KINDS[kind]
     values = parse_table(
         {k: v for k, v in raw.items() if k != "kind"}, cls, source, table, ("name",)
     )
     if not str(values.get(required, "")).strip():
-        raise ContentError(source, None, f'[{table}] needs {required} = "..."')
+        raise ConfigError(source, None, f'[{table}] needs {required} = "..."')
     target = cls(name=name, **values)
     if isinstance(target, FolderTarget):
         target = replace(target, path=str(base / Path(target.path).expanduser()))
@@ -157,10 +153,10 @@ def pick_target(settings: PublishSettings, name: str | None, source: str) -> Tar
     targets = settings.targets or {}
     chosen = name or settings.target
     if not chosen:
-        raise ContentError(source, None, '[publish] sets no target: add target = "NAME"')
+        raise ConfigError(source, None, '[publish] sets no target: add target = "NAME"')
     if chosen not in targets:
         known = ", ".join(sorted(targets)) or "none"
-        raise ContentError(
+        raise ConfigError(
             source, None, f"no target {chosen!r} in [publish.targets]; known: {known}"
         )
     return targets[chosen]

@@ -20,9 +20,9 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 
-from linkdigest.errors import DigestError
+from linkdigest.errors import ToolError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"
 VNU_JAR = TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 INSTALL_HINT = "run `make test` (it installs tools/ with `npm ci --ignore-scripts --prefix tools`)"
@@ -38,10 +38,6 @@ AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 # The privacy-enhanced players of the digest format (urls.render_embed_url): a digest with
 # videos asks for them as the reader scrolls; in the audit they are blocked and listed.
 EMBED_HOSTS = ("www.youtube-nocookie.com", "player.vimeo.com")
-
-
-class ToolError(DigestError):
-    """A checker is missing or failed to run: the message says what to install or run."""
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import feedparser
 from bs4 import BeautifulSoup, Tag
 
-from linkdigest.digest import iter_lines_with_code, parse_link_heading, parse_title
-from linkdigest.errors import ContentError, DigestError
-from linkdigest.extract import render_summary_cut
-from linkdigest.fetch import FetchOptions
-from linkdigest.http import Fetcher
-from linkdigest.links import render_plain_text
-from linkdigest.urls import is_http_url
+from linkdigest.errors import ConfigError, DigestError
+from linkdigest.fetching.extract import render_summary_cut
+from linkdigest.fetching.fetch import FetchOptions
+from linkdigest.format.digest import iter_lines_with_code, parse_link_heading, parse_title
+from linkdigest.format.text import render_plain_text
+from linkdigest.format.urls import is_http_url
+from linkdigest.net.http import Fetcher
 
 MAX_SUMMARY = FetchOptions().max_description  # the [fetch] setting; draft passes its value
 MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
@@ -161,18 +161,18 @@ def parse_source_settings(table: Mapping[str, Any], source: str, index: int) -> 
     unknown = sorted(set(table) - SOURCE_KEYS)
     if unknown:
         known = ", ".join(sorted(SOURCE_KEYS))
-        raise ContentError(source, None, f"{where}: unknown key {unknown[0]!r}; known: {known}")
+        raise ConfigError(source, None, f"{where}: unknown key {unknown[0]!r}; known: {known}")
     kinds = ", ".join(k.value for k in SourceKind)
     try:
         kind = SourceKind(str(table.get("type", "")))
     except ValueError:
-        raise ContentError(source, None, f"{where}: type must be one of {kinds}") from None
+        raise ConfigError(source, None, f"{where}: type must be one of {kinds}") from None
     path, url = str(table.get("path", "")), str(table.get("url", ""))
     if bool(path) == bool(url) or (url and kind is not SourceKind.FEED):
-        raise ContentError(source, None, f"{where}: give a path (or, for a feed, a url)")
+        raise ConfigError(source, None, f"{where}: give a path (or, for a feed, a url)")
     folders = table.get("folders", [])
     if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
-        raise ContentError(source, None, f"{where}: folders must be a list of strings")
+        raise ConfigError(source, None, f"{where}: folders must be a list of strings")
     return SourceSettings(kind, path, url, str(table.get("section", "")), tuple(folders))
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatch
 
-from linkdigest.digest import FrontMatter, Problem
 from linkdigest.errors import ContentError
 from linkdigest.files import parse_utf8
+from linkdigest.format.digest import FrontMatter, Problem
+from linkdigest.format.text import TAG
 
 # Keys Pelican itself reads, and the ones our plugins and theme read.
 PELICAN_KEYS = frozenset(
@@ -49,7 +50,6 @@ DATE_KEYS = ("date", "modified")
 STRAY_AFTER_IMAGE = re.compile(r"(<img\b[^>]*>)(\\?[\]\)])")
 UNRENDERED_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)?")
 CODE = re.compile(r"<(pre|code)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
-TAG = re.compile(r"<[^>]+>")
 
 
 HELD_BACK = "this post is held back as a draft (not published) until the problems above are fixed"

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 from charset_normalizer import from_bytes
 
-from linkdigest.urls import parse_domain
+from linkdigest.format.urls import parse_domain
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PDF_TYPE = "application/pdf"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from linkdigest.http import Fetcher
+from linkdigest.net.http import Fetcher
 
 DEFAULT_ENDPOINT = "https://archive.org/wayback/available"
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from linkdigest.linkcheck import LinkCheck, Verdict
-from linkdigest.linksources import LinkRef
+from linkdigest.checking.places import LinkRef
+from linkdigest.checking.verdicts import LinkCheck, Verdict
 
 ORDER = (Verdict.DEAD, Verdict.UNVERIFIABLE, Verdict.REDIRECTED, Verdict.SKIPPED)
 MAILTO = re.compile(r"^mailto:[^@\s/]+@[^@\s/]+\.[^@\s/]+(\?.*)?$", re.IGNORECASE)
