@@ -33,7 +33,7 @@ help:
 	@echo "make regenerate  rebuild on every change (no server)"
 	@echo "make publish     production build, gates, deploy (TARGET=name DRY_RUN=1 SKIP_GATES=links,tests)"
 	@echo "make lint        ruff check and format check"
-	@echo "make bench       benchmarks: build speed, fetch speed, link checking (print figures)"
+	@echo "make bench       benchmarks: build speed, fetch speed, link checking, extraction (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
@@ -116,6 +116,7 @@ bench: $(STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP)
 	$(BIN)/python benchmarks/fetch_speed.py
 	$(BIN)/python benchmarks/link_check.py --linkchecker $(BENCH_VENV)/bin/linkchecker \
 		--linkinator benchmarks/tools/node_modules/.bin/linkinator
+	$(BIN)/python benchmarks/extraction.py
 
 # URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
 fetch: $(STAMP)

@@ -1,0 +1,64 @@
+"""The extraction corpus holds together: files, fields, spread. Scores are the benchmark's job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent / "fixtures" / "extraction"
+FIELDS = ("file", "url", "kind", "site", "origin", "licence", "headers", "title", "description")
+KINDS = {
+    "news",
+    "blog",
+    "docs",
+    "shop",
+    "social",
+    "video",
+    "scholarly",
+    "wiki",
+    "forum",
+    "code",
+    "other",
+}
+REQUIRED_KINDS = {"news", "blog", "shop", "social", "scholarly", "video"}
+MAX_BYTES = 1_500_000
+
+
+@pytest.fixture(scope="module")
+def manifest() -> list[dict]:
+    return json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_manifest_is_big_and_varied_enough(manifest):
+    assert len(manifest) >= 150
+    assert len({page["site"] for page in manifest}) >= 20
+    assert {page["kind"] for page in manifest} >= REQUIRED_KINDS
+
+
+def test_every_record_has_its_fields(manifest):
+    for page in manifest:
+        assert set(FIELDS) <= set(page), page.get("file")
+        assert page["kind"] in KINDS, page["file"]
+        assert page["url"].startswith(("http://", "https://")), page["file"]
+        assert page["site"] and page["origin"] and page["licence"], page["file"]
+        assert isinstance(page["headers"], dict), page["file"]
+        for name in ("title", "description"):
+            assert page[name] is None or (isinstance(page[name], str) and page[name].strip())
+
+
+def test_every_file_exists_once_and_is_a_page(manifest):
+    files = [page["file"] for page in manifest]
+    assert len(files) == len(set(files))
+    for name in files:
+        path = CORPUS / name
+        assert path.is_file(), name
+        assert 0 < path.stat().st_size <= MAX_BYTES, name
+        assert b"<" in path.read_bytes()[:4096], name
+
+
+def test_no_page_is_left_out_of_the_manifest(manifest):
+    listed = {page["file"] for page in manifest}
+    on_disk = {path.name for path in CORPUS.iterdir() if path.suffix == ".html"}
+    assert on_disk == listed
