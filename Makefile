@@ -31,7 +31,7 @@ help:
 	@echo "make serve       serve $(OUTPUTDIR)/ on http://127.0.0.1:$(PORT)/ (PORT=...)"
 	@echo "make devserver   rebuild on every change and reload the open browser page"
 	@echo "make regenerate  rebuild on every change (no server)"
-	@echo "make publish     production build, gates, deploy (TARGET=name DRY_RUN=1 SKIP_GATES=links,tests)"
+	@echo "make publish     production build, gates, deploy (TARGET=name DRY_RUN=1 SKIP_GATES=links ALLOW_UNVERIFIED=1)"
 	@echo "make lint        ruff check and format check"
 	@echo "make bench       benchmarks: build speed, fetch speed, link checking, extraction (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
@@ -93,12 +93,14 @@ devserver: $(STAMP)
 
 # Production build (publishconf.py empties the output first), then gates and the deploy to
 # TARGET (default: [publish] in linkdigest.toml). DRY_RUN=1 shows what would change;
-# SKIP_GATES=links,tests skips gates in an emergency, with a loud warning each.
+# SKIP_GATES=links,content skips gates in an emergency, with a loud warning each;
+# ALLOW_UNVERIFIED=1 publishes although some links could not be verified (said loudly).
 publish: $(STAMP)
 	$(PELICAN) $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings $(PELICANOPTS)
 	$(BIN)/python scripts/publish.py --output $(OUTPUTDIR) --pelican-settings $(PUBLISHCONF) \
 		$(if $(TARGET),--target $(TARGET)) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) \
-		$(if $(SKIP_GATES),--skip-gates $(SKIP_GATES))
+		$(if $(SKIP_GATES),--skip-gates $(SKIP_GATES)) \
+		$(if $(filter 1 yes true,$(ALLOW_UNVERIFIED)),--allow-unverified)
 
 test: $(STAMP) $(NODE_STAMP) | system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -26,8 +26,8 @@ from linkdigest.drafting.sources import parse_month
 from linkdigest.errors import DigestError
 from linkdigest.fetching.fetch import LinkInfo, parse_fetch_options
 from linkdigest.files import write_text_atomic, write_text_with_backup
+from linkdigest.net import Fetcher, parse_http_settings
 from linkdigest.net.cache import write_cache
-from linkdigest.net.http import Fetcher, parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
 
 PROGRAM = "draft"

@@ -33,8 +33,8 @@ from linkdigest.fetching.fill import Filled, parse_fill_targets, render_filled
 from linkdigest.files import read_text_exact, write_text_with_backup
 from linkdigest.format.render import entry_from_text, render_entry
 from linkdigest.format.urls import is_http_url
+from linkdigest.net import Fetcher, parse_http_settings
 from linkdigest.net.cache import write_cache
-from linkdigest.net.http import Fetcher, parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
 
 PROGRAM = "fetch"

@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from linkdigest.checking.cache import read_link_cache, write_link_cache
 from linkdigest.checking.verdicts import parse_check_options
-from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, read_run_cache, report_error
+from linkdigest.cli import ERROR, OK, PROBLEMS, Progress, report_error
 from linkdigest.errors import DigestError
-from linkdigest.net.cache import write_cache
-from linkdigest.net.http import parse_http_settings
+from linkdigest.net import parse_http_settings
 from linkdigest.settings import DEFAULT_PATH, read_settings_file
 from linkdigest.shipping.deploy import (
     Changes,
@@ -43,12 +43,12 @@ from linkdigest.shipping.publish import (
     GateResult,
     Precompressed,
     SiteFacts,
+    check_content,
     check_drafts,
     check_feeds,
     check_internal,
     check_links,
     check_output,
-    check_tests,
     parse_skip_gates,
     read_changed_links,
     read_deploy_record,
@@ -78,6 +78,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settings", default=str(DEFAULT_PATH), help="linkdigest.toml")
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="deploy records")
     parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="the link checker's cache")
+    parser.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="publish even when some links could not be verified (they are checked next time)",
+    )
     return parser.parse_args(argv)
 
 
@@ -86,21 +91,33 @@ def say(message: str) -> None:
 
 
 def run_links_gate(
-    site: SiteFacts, record: DeployRecord, data: dict[str, Any], args: argparse.Namespace
+    site: SiteFacts,
+    settings: PublishSettings,
+    record: DeployRecord,
+    data: dict[str, Any],
+    args: argparse.Namespace,
 ) -> tuple[GateResult, dict[str, str]]:
-    """The links gate, and the post hashes to record when the deploy succeeds."""
+    """The links gate, and the post hashes to record when the deploy succeeds: only posts
+    whose every link was verified."""
     http = parse_http_settings(data, args.settings)
     options = parse_check_options(data, args.settings)
     current = read_post_hashes(site.content)
     changed = render_changed_posts(current, record.checked)
-    cache = read_run_cache(PROGRAM, args.cache, disabled=False, normalise=False)
-    refs = read_changed_links(site.content / path for path in changed)
+    cache = read_link_cache(args.cache)
+    if cache.recovered:
+        say(cache.recovered)
+    refs = read_changed_links(site.content, changed)
     progress = Progress(f"{PROGRAM}: links", len({ref.url for ref in refs}))
-    gate = check_links(refs, len(changed), http, options, cache, lambda c: progress.advance(c.url))
-    result = asyncio.run(gate)
-    write_cache(cache)
+    allow = args.allow_unverified or settings.allow_unverified
+    gate = check_links(
+        refs, len(changed), http, options, cache, allow,
+        lambda check: progress.advance(check.url), site.content,
+    )  # fmt: skip
+    outcome = asyncio.run(gate)
+    write_link_cache(cache)
     checked = {p: h for p, h in record.checked.items() if p in current}
-    return result, {**checked, **{path: current[path] for path in changed}}
+    passed = [p for p in changed if str(site.content / p) not in outcome.unchecked]
+    return outcome.result, {**checked, **{path: current[path] for path in passed}}
 
 
 def run_gates(
@@ -117,7 +134,7 @@ def run_gates(
         "drafts": lambda: check_drafts(site),
         "internal": lambda: check_internal(site),
         "feeds": lambda: check_feeds(site),
-        "tests": lambda: check_tests(settings.pytest_args, Path.cwd()),
+        "content": lambda: check_content(site),
     }
     results: list[GateResult] = []
     checked = dict(record.checked)
@@ -125,7 +142,7 @@ def run_gates(
         if name in skip:
             results.append(GateResult(name, skipped=True))
         elif name == "links":
-            result, checked = run_links_gate(site, record, data, args)
+            result, checked = run_links_gate(site, settings, record, data, args)
             results.append(result)
         else:
             results.append(local[name]())
@@ -143,6 +160,8 @@ def report_gate(result: GateResult) -> None:
     say(f"gate {result.name}: {'ok' if result.ok else 'FAILED'}{note}")
     for problem in result.problems:
         say(f"  {problem}")
+    for warning in result.warnings:
+        say(f"  WARNING: {warning}")
 
 
 def deploy_site(

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from linkdigest.net.http import Fetcher, FetchResult, HttpSettings
+import httpcore
+
+from linkdigest.net import FailureKind, Fetcher, FetchResult, HttpSettings
+from linkdigest.net.transport import AsyncioBackend, ConnectFailure, is_loopback_address
 
 
 @dataclass
@@ -22,6 +25,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | Callable[[], Iterable[bytes]] = b""
     delay: float = 0.0
+    drop: bool = False  # send the status and headers, then close the connection
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,13 @@ class LocalServer:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
+                if reply.drop:  # a body is promised, then the connection goes away
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 if chunks is None:
                     body = reply.body if isinstance(reply.body, bytes) else b""
                     self.send_header("Content-Length", str(len(body)))
@@ -126,7 +137,11 @@ class LocalServer:
                         self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                     self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client stopped reading, as a size cap should
+                    # The client stopped reading (as a size cap should), or the body broke
+                    # off on purpose: either way this connection is done.
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
 
             do_GET = do_HEAD = do_POST = handle_one
 
@@ -176,3 +191,92 @@ class CountingFetcher(Fetcher):
     async def _request(self, hop: Any, attempt: int) -> FetchResult:
         self.tried.append(hop.current)
         return await super()._request(hop, attempt)
+
+
+def trickle(first: bytes, seconds: float, gap: float = 1.0) -> Callable[[], Iterable[bytes]]:
+    """A body that sends ``first`` at once, then a byte every ``gap`` seconds for
+    ``seconds``, then breaks off (the connection is dropped, the body never ends)."""
+
+    def chunks() -> Iterator[bytes]:
+        yield first
+        ends = time.monotonic() + seconds
+        while time.monotonic() < ends:
+            time.sleep(gap)
+            yield b" "
+        raise ConnectionResetError("the server gave up")
+
+    return chunks
+
+
+class RateLimiter:
+    """A route that allows ``per_second`` requests in any second and answers the rest
+    with 429 (a ``Retry-After`` of a second, when ``retry_after``); counts its 429s."""
+
+    def __init__(
+        self, per_second: int, retry_after: bool = True, headers: dict[str, str] | None = None
+    ) -> None:
+        self.per_second = per_second
+        self.retry_after = retry_after
+        self.headers = headers or {}
+        self.times: list[float] = []
+        self.refused = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, seen: Seen) -> Reply:
+        with self.lock:
+            now = time.monotonic()
+            self.times = [t for t in self.times if now - t < 1.0]
+            if len(self.times) >= self.per_second:
+                self.refused += 1
+                return Reply(429, {"Retry-After": "1"} if self.retry_after else {})
+            self.times.append(now)
+            return Reply(headers=dict(self.headers), body=b"ok")
+
+
+class CannedStream(httpcore.AsyncNetworkStream):
+    """A connection to a host of "the internet" that answers with the same bytes."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer, self.done = answer, False
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data, self.done = (b"" if self.done else self.answer), True
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        return self  # "the internet" of a test needs no certificate
+
+
+OK_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+
+class InternetStandIn(httpcore.AsyncNetworkBackend):
+    """The internet, as a test may have it (this machine has none): hosts on 127.x.y.z go
+    through the real sockets; any other name answers from ``answers`` (host -> the raw HTTP
+    answer) or does not resolve, as a machine without a network sees every name."""
+
+    def __init__(self, answers: dict[str, bytes] | None = None) -> None:
+        self.answers = answers or {}
+        self.real = AsyncioBackend()
+        self.connected: Any = None
+        self.asked: list[str] = []
+
+    async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        if is_loopback_address(host):
+            self.real.connected = self.connected
+            return await self.real.connect_tcp(host, port, *args, **kwargs)
+        self.asked.append(host)
+        if host not in self.answers:
+            raise ConnectFailure(FailureKind.DNS, f"[Errno -2] {host}: Name or service not known")
+        if self.connected:
+            self.connected(host, port, False)
+        return CannedStream(self.answers[host])
+
+    async def sleep(self, seconds: float) -> None:
+        await self.real.sleep(seconds)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from linkdigest.fetching.extract import parse_page
-from linkdigest.net.http import Fetcher, FetchResult, HostPolicy, HttpSettings
+from linkdigest.net import Fetcher, FetchResult, HostPolicy, HttpSettings
 from tests.servers import LocalServer, Reply, start_servers
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

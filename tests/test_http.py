@@ -17,27 +17,31 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpcore
 import pytest
 
-import linkdigest.net.http as http_module
+import linkdigest.net.transport as transport_module
 from linkdigest.errors import ConfigError
-from linkdigest.net.http import (
+from linkdigest.net import (
+    FailureKind,
     Fetcher,
     FetchResult,
     HostPolicy,
     HttpSettings,
     parse_http_settings,
-    parse_retry_after,
     read_http_settings,
 )
+from linkdigest.net.scheduler import HostPace, RateLimit, parse_rate_limit, parse_retry_after
+from linkdigest.net.transport import ConnectFailure
 from tests.servers import (
     CountingFetcher,
     LocalServer,
+    RateLimiter,
     Reply,
     max_overlap,
     refused_sockets,
     start_servers,
+    trickle,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +167,7 @@ def test_refused_connection_is_an_error_after_retries() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound, never listening: connections are refused
         result = fetch(f"http://127.0.0.1:{port}/")
-    assert result.error == "connection error" and result.attempts == 3
+    assert result.failure is FailureKind.REFUSED and result.attempts == 3
 
 
 def test_gzip_body_is_decoded(server: LocalServer) -> None:
@@ -370,7 +374,7 @@ def test_links_to_a_host_that_cannot_be_reached_wait_for_the_first_to_try_it() -
                 return await asyncio.gather(*(fetcher.fetch(f"{base}/{n}") for n in range(5)))
 
         results = asyncio.run(main())
-    assert {r.error for r in results} == {"connection error"}
+    assert {r.failure for r in results} == {FailureKind.REFUSED}
     assert [r.url for r in results] == [f"{base}/{n}" for n in range(5)]
     assert tried == [f"{base}/0"] * 3  # one link's tries (retries 2) stand for all five
 
@@ -434,29 +438,63 @@ def _answer_once_over_tls(listener: socket.socket, context: ssl.SSLContext) -> N
 
 def test_tls_certificate_problem_is_a_connection_error(tls_server: tuple[str, Path]) -> None:
     result = fetch(tls_server[0], HttpSettings(**{**FAST.__dict__, "retries": 0}))
-    assert result.error == "connection error" and "CERTIFICATE_VERIFY_FAILED" in result.detail
+    assert result.failure is FailureKind.TLS and "CERTIFICATE_VERIFY_FAILED" in result.detail
 
 
 def test_https_is_read_through_our_sockets(
     tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trusting = ssl.create_default_context(cafile=str(tls_server[1]))
-    monkeypatch.setattr(http_module, "_ssl_context", lambda: trusting)
+    monkeypatch.setattr(transport_module, "ssl_context", lambda: trusting)
     result = fetch(tls_server[0], HttpSettings(**{**FAST.__dict__, "retries": 0}))
     assert (result.status, result.body, result.error) == (200, b"secret", "")
 
 
-def test_a_transport_handed_in_is_used() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"X-Seen": request.headers["User-Agent"]}, text="hi")
+class CannedStream(httpcore.AsyncNetworkStream):
+    """A connection to "the internet" that answers every request with the same bytes."""
 
-    async def main() -> FetchResult:
-        async with Fetcher(FAST, transport=httpx.MockTransport(answer)) as fetcher:
-            return await fetcher.fetch("https://example.org/")
+    def __init__(self, answer: bytes, sent: list[bytes]) -> None:
+        self.answer, self.sent, self.done = answer, sent, False
 
-    result = asyncio.run(main())
-    assert (result.status, result.body) == (200, b"hi")
-    assert result.headers["x-seen"].startswith("TestSite-linkdigest/")
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data, self.done = (b"" if self.done else self.answer), True
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.sent.append(buffer)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class CannedBackend(httpcore.AsyncNetworkBackend):
+    """The network, as far as a test needs it: hosts it knows answer, the rest do not
+    resolve (a ConnectFailure of kind DNS, as the real backend raises)."""
+
+    def __init__(self, answers: dict[str, bytes]) -> None:
+        self.answers, self.sent = answers, []
+
+    async def connect_tcp(self, host: str, port: int, *args: object, **kw: object):  # type: ignore[no-untyped-def]
+        if host not in self.answers:
+            raise ConnectFailure(FailureKind.DNS, f"{host}: Name or service not known")
+        return CannedStream(self.answers[host], self.sent)
+
+
+def test_a_network_backend_handed_in_carries_every_request() -> None:
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Seen: yes\r\n\r\nhi"
+    backend = CannedBackend({"www.example.org": answer})
+
+    async def main() -> list[FetchResult]:
+        async with Fetcher(FAST, backend=backend) as fetcher:
+            return [
+                await fetcher.fetch("http://www.example.org/page"),
+                await fetcher.fetch("http://gone.example/"),
+            ]
+
+    found, gone = asyncio.run(main())
+    assert (found.status, found.body, found.headers["x-seen"]) == (200, b"hi", "yes")
+    assert b"User-Agent: TestSite-linkdigest/" in backend.sent[0]
+    assert gone.failure is FailureKind.DNS and gone.status is None
 
 
 def test_urgent_fetches_go_first_one_at_a_time(server: LocalServer) -> None:
@@ -486,3 +524,124 @@ def test_a_head_is_asked_once_per_run(server: LocalServer) -> None:
         (server.url(f"/old{n}"), server.url("/new"), 200) for n in range(3)
     ]
     assert [s.path for s in server.seen].count("/new") == 1
+
+
+# --- bounded time: a status is proof of life, a stall costs one deadline -----------------
+
+BOUNDED = HttpSettings(**{**FAST.__dict__, "deadline": 1.0, "read_timeout": 5.0})
+
+
+def test_a_trickling_body_after_a_good_status_costs_no_retry(server: LocalServer) -> None:
+    # 200, the title, then a byte a second for 15 s, then the connection drops: a status
+    # came, so the page answered; reading its body is bounded and never retried.
+    server.routes["/slow"] = Reply(body=trickle(b"<title>Slow page</title>", 15.0))
+    started = time.monotonic()
+    result = fetch(server.url("/slow"), BOUNDED, max_bytes=1024)
+    assert time.monotonic() - started < 3.0
+    assert (result.status, result.failure, result.attempts) == (200, None, 1)
+    assert result.body.startswith(b"<title>Slow page</title>") and result.truncated
+    assert result.body_failure is FailureKind.TIMEOUT
+    assert [s.path for s in server.seen] == ["/slow"]
+
+
+def test_a_page_read_whole_stops_at_the_deadline(server: LocalServer) -> None:
+    server.routes["/slow"] = Reply(body=trickle(b"<title>Slow</title>", 15.0, gap=0.2))
+    started = time.monotonic()
+    result = fetch(server.url("/slow"), BOUNDED)
+    assert 0.9 < time.monotonic() - started < 2.5  # the 1 s deadline, not 15 s of bytes
+    assert result.status == 200 and result.body.startswith(b"<title>Slow</title>")
+
+
+def test_a_connection_dropped_after_the_headers_still_answered(server: LocalServer) -> None:
+    server.routes["/cut"] = Reply(drop=True)
+    result = fetch(server.url("/cut"), BOUNDED, max_bytes=1024)
+    assert (result.status, result.failure, result.attempts) == (200, None, 1)
+    assert result.body_failure is FailureKind.RESET
+
+
+def test_a_server_that_never_answers_costs_one_deadline_and_one_retry(
+    server: LocalServer,
+) -> None:
+    server.routes["/stall"] = Reply(body=b"late", delay=10.0)
+    started = time.monotonic()
+    result = fetch(server.url("/stall"), BOUNDED)
+    elapsed = time.monotonic() - started
+    assert result.failure is FailureKind.TIMEOUT and result.attempts == 2
+    assert result.describe() == "timeout: no answer from 127.0.0.1 within 1 s"
+    assert 2.0 <= elapsed < 3.5  # two deadlines and a backoff, not retries x read timeout
+
+
+# --- adaptive politeness -------------------------------------------------------------------
+
+
+def test_a_rate_limited_host_is_slowed_for_the_rest_of_the_run(server: LocalServer) -> None:
+    limiter = RateLimiter(5)
+    server.default = limiter
+    settings = HttpSettings(**{**FAST.__dict__, "retry_after_cap": 2.0})
+
+    async def main() -> tuple[list[FetchResult], dict[str, HostPace]]:
+        async with Fetcher(settings) as fetcher:
+            results = await asyncio.gather(*(fetcher.fetch(server.url(f"/{n}")) for n in range(20)))
+            return results, fetcher.paces()
+
+    results, paces = asyncio.run(main())
+    assert all(r.status == 200 for r in results)
+    assert limiter.refused <= 2
+    assert paces["127.0.0.1"].concurrency == 1 and paces["127.0.0.1"].delay >= 0.2
+
+
+def test_the_next_run_starts_at_the_pace_it_learnt(server: LocalServer) -> None:
+    limiter = RateLimiter(5)
+    server.default = limiter
+    pace = {"127.0.0.1": HostPace(1, 0.25)}
+
+    async def main() -> list[FetchResult]:
+        async with Fetcher(FAST, pacing=pace) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(server.url(f"/{n}")) for n in range(12)))
+
+    assert all(r.status == 200 for r in asyncio.run(main()))
+    assert limiter.refused == 0 and server.max_in_flight == 1
+
+
+def test_an_announced_limit_is_kept_without_a_429(server: LocalServer) -> None:
+    limiter = RateLimiter(5, headers={"RateLimit-Policy": "5;w=1", "RateLimit-Remaining": "4"})
+    server.default = limiter
+
+    async def main() -> list[FetchResult]:
+        async with Fetcher(FAST) as fetcher:
+            first = await fetcher.fetch(server.url("/first"))  # tells the limit
+            rest = await asyncio.gather(*(fetcher.fetch(server.url(f"/{n}")) for n in range(9)))
+            return [first, *rest]
+
+    assert all(r.status == 200 for r in asyncio.run(main()))
+    assert limiter.refused == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"ratelimit-policy": "5;w=1"}, RateLimit(5, 1.0)),
+        ({"ratelimit-limit": "10", "ratelimit-remaining": "0", "ratelimit-reset": "3"},
+         RateLimit(10, None, 0, 3.0)),
+        ({"ratelimit": "limit=5, remaining=2, reset=1", "ratelimit-policy": '"burst";q=5;w=1'},
+         RateLimit(5, 1.0, 2, 1.0)),
+        ({"x-ratelimit-limit": "60", "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": "1800000060"}, RateLimit(60, None, 0, 60.0)),
+        ({"content-type": "text/html"}, None),
+    ],
+)  # fmt: skip
+def test_parse_rate_limit(headers: dict[str, str], expected: RateLimit | None) -> None:
+    assert parse_rate_limit(headers, now=1800000000.0) == expected
+
+
+# --- failures are typed where they are caught ---------------------------------------------
+
+
+def test_failures_have_kinds_not_messages(tls_server: tuple[str, Path]) -> None:
+    with refused_sockets(["127.0.0.7"]) as (closed,):
+        refused = fetch(f"http://127.0.0.7:{closed.getsockname()[1]}/")
+    assert refused.failure is FailureKind.REFUSED and refused.unreachable and refused.loopback
+    untrusted = fetch(tls_server[0], HttpSettings(**{**FAST.__dict__, "retries": 0}))
+    assert untrusted.failure is FailureKind.TLS and untrusted.unreachable
+    bad = fetch("http://127.0.0.1:99999/")
+    assert bad.failure is FailureKind.INVALID_URL

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from linkdigest.checking.cache import LinkCache
 from linkdigest.checking.verdicts import CheckOptions
 from linkdigest.errors import ConfigError, ContentError, UsageError
-from linkdigest.net.cache import Cache
-from linkdigest.net.http import parse_http_settings
+from linkdigest.net import parse_http_settings
 from linkdigest.shipping import deploy as deploy_module
 from linkdigest.shipping.deploy import (
     MARKER,
@@ -34,10 +34,10 @@ from linkdigest.shipping.publish import (
     DeployRecord,
     Draft,
     SiteFacts,
+    check_content,
     check_feeds,
     check_links,
     check_output,
-    check_tests,
     find_draft_traces,
     parse_draft,
     parse_skip_gates,
@@ -106,7 +106,9 @@ def test_settings_name_every_target_and_resolve_folders_beside_the_file(tmp_path
     assert server == RsyncTarget("server", "me@host:/srv/site/", "ssh -p 2")
     pages = pick_target(settings, "pages", source)
     assert isinstance(pages, PagesTarget) and pages.branch == "gh-pages" and not pages.precompress
-    assert "-m" in settings.pytest_args and "not slow" in settings.pytest_args
+    assert settings.allow_unverified is False
+    allowing = parse_publish_settings({"publish": {"allow_unverified": True}}, source)
+    assert allowing.allow_unverified is True
 
 
 @pytest.mark.parametrize(
@@ -117,7 +119,7 @@ def test_settings_name_every_target_and_resolve_folders_beside_the_file(tmp_path
         ({"targets": {"x": {"kind": "rsync", "dest": "h:/"}}}, "unknown setting 'dest'"),
         ({"targets": {"x": {"kind": "folder", "path": 3}}}, "path must be a string"),
         ({"target": "y", "targets": {}}, "[publish] target 'y' has no table"),
-        ({"pytest_args": "-q"}, "pytest_args must be a list of strings"),
+        ({"allow_unverified": "yes"}, "allow_unverified must be true or false"),
         ({"targets": {"x": "folder"}}, "[publish.targets.x] must be a table"),
         ({"targets": {"../x": {"kind": "folder"}}}, "a name is letters, digits, - and _"),
         ({"targets": 3}, "[publish.targets] must hold one table per target"),
@@ -137,7 +139,7 @@ def test_unknown_target_lists_the_known_ones() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("", ()), ("links", ("links",)), (" links, tests ,", ("links", "tests"))],
+    [("", ()), ("links", ("links",)), (" links, content ,", ("links", "content"))],
 )
 def test_skip_gates_are_a_comma_list(text: str, expected: tuple[str, ...]) -> None:
     assert parse_skip_gates(text) == expected
@@ -145,7 +147,7 @@ def test_skip_gates_are_a_comma_list(text: str, expected: tuple[str, ...]) -> No
 
 def test_a_misspelt_gate_is_an_error_not_a_silent_no_op() -> None:
     with pytest.raises(UsageError, match="SKIP_GATES: unknown gate 'lnks'; gates: output"):
-        parse_skip_gates("tests,lnks")
+        parse_skip_gates("content,lnks")
 
 
 # --- gates --------------------------------------------------------------------------------
@@ -217,20 +219,59 @@ def test_a_draft_without_slug_gets_pelicans_slug() -> None:
     assert parse_draft("Title: T\nStatus: published\n\nB\n", "p.md") is None
 
 
-def test_tests_gate_runs_pytest_and_quotes_the_failures() -> None:
-    ok = check_tests([str(FIXTURES / "suite" / "check_passes.py"), "-q"], Path.cwd())
-    assert ok.ok and "1 passed" in ok.note
-    failing = check_tests([str(FIXTURES / "suite" / "check_fails.py"), "-q"], Path.cwd())
-    assert not failing.ok
-    assert failing.problems[0].startswith("FAILED tests/fixtures/publish/suite/check_fails.py")
-    assert "1 failed" in failing.problems[-1]
+def content_site(tmp_path: Path, files: dict[str, str | bytes]) -> SiteFacts:
+    return SiteFacts(SITE_URL, tmp_path / "output", make_site(tmp_path / "content", files))
 
 
-def test_a_suite_that_runs_nothing_fails_the_gate() -> None:
-    result = check_tests(
-        [str(FIXTURES / "suite" / "check_passes.py"), "-q", "-k", "nomatch"], Path.cwd()
+DIGEST_WITH_PROBLEMS = """\
+Title: Month summary
+Date: 2026-03-31
+Category: summary
+
+## Articles
+
+### [](https://a.example/empty)
+
+> No title.
+
+### [Twice](https://a.example/x)
+
+### [Twice again](https://a.example/x)
+"""
+
+
+def test_content_gate_names_each_problem_of_what_is_published(tmp_path: Path) -> None:
+    site = content_site(
+        tmp_path,
+        {
+            "posts/digest.md": DIGEST_WITH_PROBLEMS,
+            "posts/broken.md": "Title: B\nDate 2026-01-01\n\nBody.\n",
+            "posts/bad-date.md": "Title: D\nDate: 2026-13-45\n\nBody.\n",
+            "posts/latin.md": b"Title: L\nDate: 2026-01-01\n\nCaf\xe9.\n",
+            "posts/fine.md": "Title: F\nDate: 2026-01-01\n\nBody.\n",
+            # The author's business until it is published: draft problems are not the gate's.
+            "posts/draft.md": "Title: Draft\nStatus: draft\nCategory: summary\n\n### [](x)\n",
+        },
     )
-    assert result.problems[-1].endswith("no test ran")
+    result = check_content(site)
+    assert not result.ok and result.note == "5 posts and pages"
+    where = {problem.split(": ", 1)[0] for problem in result.problems}
+    content = site.content
+    assert where == {
+        f"{content}/posts/bad-date.md:2",
+        f"{content}/posts/broken.md:2",
+        f"{content}/posts/digest.md:7",
+        f"{content}/posts/digest.md:13",
+        f"{content}/posts/latin.md:4",
+    }
+    assert any("link entry has an empty title" in p for p in result.problems)
+    assert any("not UTF-8" in p for p in result.problems)
+
+
+def test_content_gate_passes_the_example_blog() -> None:
+    site = SiteFacts(SITE_URL, Path("output"), Path(__file__).parent.parent / "content")
+    result = check_content(site)
+    assert result.ok, result.problems
 
 
 # --- links since the last deploy ----------------------------------------------------------
@@ -252,25 +293,72 @@ def test_changed_posts_are_new_or_edited_and_never_drafts(tmp_path: Path) -> Non
     assert render_changed_posts(read_post_hashes(content), current) == ["posts/b.md"]
 
 
+def gate_settings() -> tuple:
+    http = parse_http_settings(
+        {"http": {"retries": 0, "deadline": 1.0}, "hosts": {"default": {"delay": 0.0}}}
+    )
+    return http, CheckOptions(cool_down=0.0)
+
+
 def test_links_gate_names_dead_links_with_file_and_line(tmp_path: Path) -> None:
     server = LocalServer("127.0.0.70")
     try:
         server.routes.update({"/": Reply(body=b"home"), "/ok": Reply(), "/gone": Reply(404)})
-        post = tmp_path / "post.md"
-        post.write_text(
-            f"Title: P\n\nSee [fine]({server.url('/ok')}).\nAnd [gone]({server.url('/gone')}).\n",
-            encoding="utf-8",
-        )
-        http = parse_http_settings({"http": {"retries": 0}, "hosts": {"default": {"delay": 0.0}}})
-        options = CheckOptions(cool_down=0.0)
-        cache = Cache(tmp_path / "links.json", normalise=False)
-        refs = read_changed_links([post])
-        result = asyncio.run(check_links(refs, 1, http, options, cache))
+        content = make_site(
+            tmp_path / "content",
+            {"posts/post.md": (
+                f"Title: P\n\nSee [fine]({server.url('/ok')}).\n"
+                f"And [gone]({server.url('/gone')}).\nMail [me](mailto:nobody).\n"
+                "An image ![x]({static}/images/missing.png).\n"
+            )},
+        )  # fmt: skip
+        http, options = gate_settings()
+        cache = LinkCache(tmp_path / "links.json")
+        refs = read_changed_links(content, ["posts/post.md"])
+        gate = asyncio.run(check_links(refs, 1, http, options, cache, content=content))
     finally:
         server.close()
-    assert result.note == "2 links in 1 new or changed posts"
-    assert result.problems == (f"{post}:4: {server.url('/gone')}: dead (HTTP 404)",)
+    post = content / "posts" / "post.md"
+    assert gate.result.note == "4 links in 1 new or changed posts"
+    assert sorted(gate.result.problems) == sorted(
+        [
+            f"{post}:4: {server.url('/gone')}: dead (HTTP 404)",
+            f"{post}:5: mailto:nobody: dead (malformed address)",
+            f"{post}:6: {{static}}/images/missing.png: dead (file does not exist)",
+        ]
+    )
+    assert gate.unchecked == {str(post)}
     assert not server.unexpected
+
+
+def test_links_that_could_not_be_verified_stop_the_gate_unless_allowed(tmp_path: Path) -> None:
+    server = LocalServer("127.0.0.71")
+    try:
+        server.routes.update({"/ok": Reply(), "/stalls": Reply(delay=3.0)})
+        content = make_site(
+            tmp_path / "content",
+            {
+                "posts/fine.md": f"Title: F\n\n[ok]({server.url('/ok')})\n",
+                "posts/unsure.md": f"Title: U\n\n[slow]({server.url('/stalls')})\n",
+            },
+        )
+        http, options = gate_settings()
+        refs = read_changed_links(content, ["posts/fine.md", "posts/unsure.md"])
+        strict, allowed = (
+            asyncio.run(
+                check_links(refs, 2, http, options, LinkCache(tmp_path / "c"), allow, None, content)
+            )
+            for allow in (False, True)
+        )
+    finally:
+        server.close()
+    unsure = content / "posts" / "unsure.md"
+    assert not strict.result.ok and "1 could NOT be verified" in strict.result.note
+    assert strict.result.problems[0].startswith(
+        f"{unsure}:3: {server.url('/stalls')}: could not be verified (timeout: no answer"
+    )
+    assert allowed.result.ok and allowed.result.warnings == strict.result.problems
+    assert strict.unchecked == allowed.unchecked == {str(unsure)}  # checked again next time
 
 
 # --- pre-compression ----------------------------------------------------------------------

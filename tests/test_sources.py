@@ -23,7 +23,7 @@ from linkdigest.drafting.sources import (
     parse_reading_list,
     read_source,
 )
-from linkdigest.net.http import Fetcher, HostPolicy, HttpSettings
+from linkdigest.net import Fetcher, HostPolicy, HttpSettings
 from tests.servers import LocalServer, Reply, start_servers
 
 SOURCES = Path(__file__).parent / "fixtures" / "draft" / "sources"

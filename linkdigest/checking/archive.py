@@ -10,11 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import urlencode
 
-from linkdigest.net.http import Fetcher
+from linkdigest.checking.report import CheckReport, Finding, add_archives, render_fix_plan
+from linkdigest.files import read_content_text, read_text_exact, write_text_with_backup
+from linkdigest.format.digest import parse_front_matter
+from linkdigest.format.urls import is_http_url
+from linkdigest.net import Fetcher, HttpSettings
 
 DEFAULT_ENDPOINT = "https://archive.org/wayback/available"
 
@@ -48,7 +53,7 @@ def parse_availability(body: bytes) -> Snapshot | None:
 
 async def fetch_snapshot(fetcher: Fetcher, endpoint: str, url: str, date: str) -> Snapshot | None:
     result = await fetcher.fetch(render_availability_url(endpoint, url, date))
-    if result.error or result.status != 200:
+    if result.failure or result.status != 200:
         return None
     return parse_availability(result.body)
 
@@ -80,3 +85,51 @@ def _destination(url: str) -> re.Pattern[str]:
     # definition); before ")", ">", a quote, a space (a link title) or the line's end.
     before = r"""(?:(?<=\]\()|(?<=<)|(?<==")|(?<==')|(?<=\]:\s))"""
     return re.compile(rf"""{before}{re.escape(url)}(?=[)>"'\s]|$)""")
+
+
+@dataclass(frozen=True)
+class FileFix:
+    """A content file whose dead links were rewritten to archived copies (a backup kept)."""
+
+    path: str
+    before: str
+    after: str
+    backup: str
+
+
+def read_post_dates(paths: Iterable[str]) -> dict[str, str]:
+    """The ``Date`` of each Markdown post, for the archived copy closest to it."""
+    dates = {}
+    for path in set(paths):
+        if path.endswith(".md") and Path(path).is_file():
+            front = parse_front_matter(read_content_text(path).splitlines())
+            dates[path] = front.metadata.get("date", "")
+    return dates
+
+
+async def fetch_archived_copies(
+    report: CheckReport, http: HttpSettings, endpoint: str
+) -> CheckReport:
+    """``report`` with the archived copy closest to each post's date for every dead link."""
+    dead = [f for f in report.dead if is_http_url(f.check.url)]
+    dates = read_post_dates(p.path for f in dead for p in f.places)
+    wanted = [(f.check.url, dates[p.path]) for f in dead for p in f.places if p.path in dates]
+    if not wanted:
+        return report
+    async with Fetcher(http) as fetcher:
+        found = await fetch_snapshots(fetcher, endpoint, wanted)
+    snapshots = {pair: snapshot.url for pair, snapshot in found.items()}
+    return replace(report, findings=add_archives(list(report.findings), snapshots, dates))
+
+
+def write_archive_fixes(findings: Iterable[Finding]) -> list[FileFix]:
+    """Rewrite dead links to their archived copies in the Markdown, keeping a backup of
+    each file changed (written atomically)."""
+    fixes = []
+    for path, lines in render_fix_plan(list(findings)).items():
+        before = read_text_exact(path)
+        after = render_fixed_text(before, lines)
+        if after != before:
+            backup = write_text_with_backup(path, after)
+            fixes.append(FileFix(path, before, after, str(backup)))
+    return fixes

@@ -1,9 +1,11 @@
-"""Link check reports: each problem URL once, with every place it is written, by verdict."""
+"""Link check reports: each problem URL once, with every place it is written, by verdict,
+and a failure's history (since when, how many runs) where it has one."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +22,29 @@ class Finding:
     check: LinkCheck
     places: tuple[LinkRef, ...]
     archives: Mapping[str, str] = field(default_factory=dict)  # path -> archived copy
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Every verdict of a check, by URL, and each problem URL with its places."""
+
+    checks: Mapping[str, LinkCheck]
+    findings: tuple[Finding, ...] | list[Finding]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_verdicts(self.checks)
+
+    def of(self, verdict: Verdict) -> list[Finding]:
+        return [f for f in self.findings if f.check.verdict is verdict]
+
+    @property
+    def dead(self) -> list[Finding]:
+        return self.of(Verdict.DEAD)
+
+    @property
+    def unverified(self) -> list[Finding]:
+        return self.of(Verdict.UNVERIFIABLE)
 
 
 def add_archives(
@@ -90,14 +115,30 @@ def count_verdicts(checks: Mapping[str, LinkCheck]) -> dict[str, int]:
     return counts
 
 
-def render_report_text(findings: list[Finding], counts: Mapping[str, int]) -> str:
+def render_history(check: LinkCheck) -> str:
+    """``failing since 2026-11-28, 4 runs`` for a failure seen on earlier runs, else ""."""
+    if check.verdict not in (Verdict.DEAD, Verdict.UNVERIFIABLE) or check.runs < 2:
+        return ""
+    since = time.strftime("%Y-%m-%d", time.gmtime(check.since)) if check.since else "?"
+    return f"failing since {since}, {check.runs} runs"
+
+
+def render_reason(check: LinkCheck) -> str:
+    history = render_history(check)
+    if history and "since" not in check.reason:
+        return f"{check.reason}; {history}"
+    return check.reason
+
+
+def render_report_text(report: CheckReport) -> str:
+    findings, counts = list(report.findings), report.counts
     lines = []
     for verdict in ORDER:
         group = [f for f in findings if f.check.verdict is verdict]
         if group:
             lines.append(f"{verdict.value.upper()} ({len(group)})")
             for finding in group:
-                lines.append(f"  {finding.check.url}  [{finding.check.reason}]")
+                lines.append(f"  {finding.check.url}  [{render_reason(finding.check)}]")
                 lines += [
                     f"    {render_place(place)}{_archived(finding, place)}"
                     for place in finding.places
@@ -106,7 +147,8 @@ def render_report_text(findings: list[Finding], counts: Mapping[str, int]) -> st
     return "\n".join([*lines, f"checked {sum(counts.values())} URLs: {summary}"]) + "\n"
 
 
-def render_report_markdown(findings: list[Finding], counts: Mapping[str, int]) -> str:
+def render_report_markdown(report: CheckReport) -> str:
+    findings, counts = list(report.findings), report.counts
     lines = ["# Link check", ""]
     for verdict in ORDER:
         group = [f for f in findings if f.check.verdict is verdict]
@@ -115,7 +157,7 @@ def render_report_markdown(findings: list[Finding], counts: Mapping[str, int]) -
             for finding in group:
                 where = ", ".join(f"`{render_place(p)}`" for p in finding.places)
                 lines.append(
-                    f"- <{finding.check.url}>: {finding.check.reason}"
+                    f"- <{finding.check.url}>: {render_reason(finding.check)}"
                     + (f" ({where})" if where else "")
                 )
             lines.append("")
@@ -123,7 +165,8 @@ def render_report_markdown(findings: list[Finding], counts: Mapping[str, int]) -
     return "\n".join(lines) + "\n"
 
 
-def render_report_json(findings: list[Finding], counts: Mapping[str, int]) -> str:
+def render_report_json(report: CheckReport) -> str:
+    findings, counts = list(report.findings), report.counts
     return (
         json.dumps(
             {
@@ -136,6 +179,9 @@ def render_report_json(findings: list[Finding], counts: Mapping[str, int]) -> st
                         "status": f.check.status,
                         "final_url": f.check.final_url,
                         "permanent_redirect": f.check.permanent,
+                        "failure": f.check.failure.value if f.check.failure else None,
+                        "failing_since": f.check.since if f.check.runs > 1 else None,
+                        "failed_runs": f.check.runs,
                         "places": [
                             {"path": p.path, "line": p.line, "archived": f.archives.get(p.path, "")}
                             for p in f.places

@@ -46,8 +46,8 @@ from linkdigest.format.urls import (
     render_clean_url,
     render_embed_url,
 )
+from linkdigest.net import Fetcher
 from linkdigest.net.cache import Cache
-from linkdigest.net.http import Fetcher
 from linkdigest.settings import parse_table
 
 STATUS_LINE = re.compile(r"^\s{0,3}status\s*:", re.IGNORECASE)

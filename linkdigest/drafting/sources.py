@@ -29,7 +29,7 @@ from linkdigest.fetching.fetch import FetchOptions
 from linkdigest.format.digest import iter_lines_with_code, parse_link_heading, parse_title
 from linkdigest.format.text import render_plain_text
 from linkdigest.format.urls import is_http_url
-from linkdigest.net.http import Fetcher
+from linkdigest.net import Fetcher
 
 MAX_SUMMARY = FetchOptions().max_description  # the [fetch] setting; draft passes its value
 MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
@@ -625,7 +625,7 @@ async def fetch_feed_source(
         )
     result = await fetcher.fetch(spec.url)
     if result.error or result.status != 200:
-        why = f"{result.error}: {result.detail}" if result.error else f"HTTP {result.status}"
+        why = result.describe()
         return SourceResult(
             (), (Skipped(spec.url, 0, f"feed not read ({why}); check the URL or try again later"),)
         )

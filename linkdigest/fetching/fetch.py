@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 from linkdigest.fetching.extract import parse_oembed, parse_page
 from linkdigest.format.urls import normalise_url, parse_vimeo_id, parse_youtube_id
+from linkdigest.net import Fetcher, FetchResult
 from linkdigest.net.cache import Cache
-from linkdigest.net.http import Fetcher, FetchResult
 from linkdigest.settings import parse_table
 
 DAY = 86400.0
@@ -78,7 +78,7 @@ def render_oembed_url(url: str, options: FetchOptions) -> str | None:
 def parse_fetch_result(result: FetchResult, options: FetchOptions) -> LinkInfo:
     """LinkInfo from a fetched page: an error for network trouble, HTTP errors and walls."""
     if result.error:
-        return LinkInfo(result.url, result.final_url, error=f"{result.error}: {result.detail}")
+        return LinkInfo(result.url, result.final_url, error=result.describe())
     if result.status is None or result.status >= 400:
         return LinkInfo(result.url, result.final_url, error=f"HTTP {result.status}")
     page = parse_page(

@@ -138,3 +138,23 @@ def render_site_url(site_url: str, path: str) -> str:
     if not site_url or re.match(r"^[a-z][a-z0-9+.-]*://", path):
         return path
     return f"{site_url.rstrip('/')}/{path.lstrip('/')}"
+
+
+@lru_cache(maxsize=65536)
+def parse_scheme_host(url: str) -> tuple[str, str]:
+    """The scheme and the lower-case host name of ``url`` ("" for either it lacks). Cached:
+    a link check asks this of the same URLs several times per request."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower()
+
+
+@lru_cache(maxsize=65536)
+def parse_origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the port always given (a connection's end)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a number: no connection is made to it anyway
+        port = None
+    scheme = parts.scheme.lower()
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port or DEFAULT_PORTS.get(scheme, 0)}"

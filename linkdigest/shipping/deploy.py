@@ -33,7 +33,6 @@ GIT_SETTINGS = (
     "-c",
     "core.quotepath=off",
 )
-DEFAULT_PYTEST_ARGS = ("-m", "not slow", "-q", "-x", "-p", "no:cacheprovider")
 
 
 class Kind(StrEnum):
@@ -87,11 +86,11 @@ KINDS: dict[str, tuple[type, str]] = {
 
 @dataclass(frozen=True)
 class PublishSettings:
-    """The ``[publish]`` table: the default target, the tests gate's pytest arguments and
-    every named target."""
+    """The ``[publish]`` table: the default target, whether links that could not be
+    verified may be published (``allow_unverified``), and every named target."""
 
     target: str = ""
-    pytest_args: tuple[str, ...] = DEFAULT_PYTEST_ARGS
+    allow_unverified: bool = False
     targets: Mapping[str, Target] | None = None
 
 
@@ -114,15 +113,12 @@ def parse_publish_settings(data: Mapping[str, Any], source: str = "<settings>") 
     if not isinstance(raw_targets, Mapping):
         raise ConfigError(source, None, "[publish.targets] must hold one table per target")
     values = parse_table(table, PublishSettings, source, "publish", ignore=("targets",))
-    args = values.get("pytest_args", list(DEFAULT_PYTEST_ARGS))
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise ConfigError(source, None, "[publish] pytest_args must be a list of strings")
     base = Path(source).resolve().parent
     targets = {name: parse_target(name, raw, source, base) for name, raw in raw_targets.items()}
     default = values.get("target", "")
     if default and default not in targets:
         raise ConfigError(source, None, f"[publish] target {default!r} has no table")
-    return PublishSettings(default, tuple(args), targets)
+    return PublishSettings(default, bool(values.get("allow_unverified", False)), targets)
 
 
 def parse_target(name: str, raw: Any, source: str, base: Path) -> Target:

@@ -11,41 +11,34 @@ import gzip
 import hashlib
 import html
 import json
-import os
 import re
-import shlex
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import feedparser
 
+from linkdigest.checking.cache import LinkCache
 from linkdigest.checking.internal import check_internal_links
-from linkdigest.checking.places import LinkRef, read_content_links
-from linkdigest.checking.verdicts import (
-    CheckOptions,
-    LinkCheck,
-    Verdict,
-    fetch_verdicts,
-)
+from linkdigest.checking.places import LinkRef
+from linkdigest.checking.report import CheckReport, render_reason
+from linkdigest.checking.run import Progress, check_places, read_check_places
+from linkdigest.checking.verdicts import CheckOptions
 from linkdigest.errors import ConfigError, ContentError, UsageError
 from linkdigest.files import read_content_text, write_text_atomic
-from linkdigest.format.digest import parse_front_matter
-from linkdigest.format.urls import is_http_url
-from linkdigest.net.cache import Cache
-from linkdigest.net.http import HttpSettings
+from linkdigest.format.digest import Problem, is_digest, parse_digest, parse_front_matter
+from linkdigest.net import HttpSettings
 from linkdigest.shipping.deploy import MARKER, Changes
+from linkdigest.site.postchecks import check_front_matter
 
 try:  # optional: .br copies only when the module is installed
     import brotli
 except ImportError:  # pragma: no cover - depends on the environment
     brotli = None
 
-GATES = ("output", "drafts", "internal", "feeds", "tests", "links")
+GATES = ("output", "drafts", "internal", "feeds", "content", "links")
 TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".xml", ".json", ".txt", ".svg"})
 COMPRESSED_SUFFIXES = (".gz", ".br")
 FEED_SETTINGS = (
@@ -67,7 +60,6 @@ FEED_SETTINGS = (
 LISTINGS = frozenset({"tag", "tags", "category", "categories", "author", "authors"})
 STATUS_DRAFT = re.compile(r"^\s*status:\s*draft\s*$", re.IGNORECASE | re.MULTILINE)
 PLACEHOLDER = re.compile(r"\{[^}]*\}|%s")
-MAKE_VARIABLES = frozenset({"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TARGET", "DRY_RUN", "SKIP_GATES"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +70,7 @@ class GateResult:
     problems: tuple[str, ...] = ()
     note: str = ""
     skipped: bool = False
+    warnings: tuple[str, ...] = ()  # shown loudly, but the gate passes
 
     @property
     def ok(self) -> bool:
@@ -287,20 +280,33 @@ def check_feeds(site: SiteFacts) -> GateResult:
     return GateResult("feeds", tuple(problems), f"{len(feeds)} feeds")
 
 
-def check_tests(pytest_args: Sequence[str], cwd: Path) -> GateResult:
-    """The test suite's fast part passes (pytest in a subprocess, in ``cwd``)."""
-    command = [sys.executable, "-m", "pytest", *pytest_args]
-    # Run from `make publish`, the suite would inherit make's command-line variables, and
-    # its own `make` calls would see them: test as a plain shell would.
-    env = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    last = lines[-1].strip("= ") if lines else done.stderr.strip()
-    if done.returncode == 0:
-        return GateResult("tests", note=last)
-    failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))][:20]
-    reason = "no test ran" if done.returncode == 5 else last
-    return GateResult("tests", (*failed, f"{shlex.join(['pytest', *pytest_args])}: {reason}"))
+def check_content(site: SiteFacts, category: str = "summary") -> GateResult:
+    """Every post and page to be published reads whole and follows the digest format: the
+    build's own checks, named file:line (drafts are the author's business until then)."""
+    problems: list[str] = []
+    posts = 0
+    for path in sorted(site.content.rglob("*.md")):
+        where = render_path(path)
+        try:
+            text = read_content_text(path)
+        except ContentError as error:
+            posts += 1
+            problems.append(f"{where}:{error.line}: {error.message}")
+            continue
+        if parse_draft(text, str(path)) is not None:
+            continue
+        posts += 1
+        found = find_content_problems(text, category)
+        problems += [f"{where}:{problem.line}: {problem.message}" for problem in found]
+    return GateResult("content", tuple(problems), f"{posts} posts and pages")
+
+
+def find_content_problems(text: str, category: str) -> list[Problem]:
+    front = parse_front_matter(text.splitlines())
+    problems = list(check_front_matter(front).problems)
+    if is_digest(front.metadata, category):
+        problems += [p for p in parse_digest(text).problems if p not in front.problems]
+    return sorted(problems, key=lambda p: p.line)
 
 
 # --- links since the last deploy ----------------------------------------------------------
@@ -321,9 +327,20 @@ def render_changed_posts(current: Mapping[str, str], checked: Mapping[str, str])
     return sorted(path for path, digest in current.items() if checked.get(path) != digest)
 
 
-def read_changed_links(files: Iterable[Path]) -> list[LinkRef]:
-    """The http(s) links written in ``files``, each with its file and line."""
-    return [ref for ref in read_content_links(files) if is_http_url(ref.url)]
+def read_changed_links(content: Path, posts: Iterable[str]) -> list[LinkRef]:
+    """Every link written in the posts (paths relative to ``content``), with file and
+    line: http(s), intrasite references and mailto, as ``make links`` reads them."""
+    return read_check_places(content, [content / path for path in posts])
+
+
+@dataclass(frozen=True)
+class LinksGate:
+    """The links gate's result, and the files (as the places name them) with a link that
+    is dead or could not be verified: those are not recorded as checked, so the next
+    publish checks them again."""
+
+    result: GateResult
+    unchecked: frozenset[str] = frozenset()
 
 
 async def check_links(
@@ -331,21 +348,44 @@ async def check_links(
     posts: int,
     http: HttpSettings,
     options: CheckOptions,
-    cache: Cache,
-    progress: Callable[[LinkCheck], None] | None = None,
-) -> GateResult:
-    """No dead link among ``refs`` (each URL asked once, cached ok verdicts reused)."""
-    where = {ref.path: render_path(Path(ref.path)) for ref in refs}
+    cache: LinkCache,
+    allow_unverified: bool = False,
+    progress: Progress | None = None,
+    content: Path | None = None,
+) -> LinksGate:
+    """No dead link among ``refs``, and none unverified unless ``allow_unverified``: the
+    same check as ``make links``, every problem at the file:line where it is written."""
     note = f"{len({r.url for r in refs})} links in {posts} new or changed posts"
     if not refs:
-        return GateResult("links", note=note)
-    checks = await fetch_verdicts(http, [r.url for r in refs], cache, options, progress)
-    problems = tuple(
-        f"{where[ref.path]}:{ref.line}: {ref.url}: dead ({checks[ref.url].reason})"
-        for ref in refs
-        if checks[ref.url].verdict is Verdict.DEAD
-    )
-    return GateResult("links", problems, note)
+        return LinksGate(GateResult("links", note=note))
+    report = await check_places(refs, http, cache, options, content=content, progress=progress)
+    return render_links_gate(report, note, allow_unverified)
+
+
+def render_links_gate(report: CheckReport, note: str, allow_unverified: bool) -> LinksGate:
+    dead = [render_gate_problem(p, f.check.url, "dead", f) for f in report.dead for p in f.places]
+    unverified = [
+        render_gate_problem(p, f.check.url, "could not be verified", f)
+        for f in report.unverified
+        for p in f.places
+    ]
+    unchecked = frozenset(p.path for f in [*report.dead, *report.unverified] for p in f.places)
+    if unverified:
+        note += (
+            f"; {len(report.unverified)} could NOT be verified"
+            + (", published anyway (allow_unverified): their posts are checked again next time"
+               if allow_unverified else "; publish once they can be, or allow them with "
+               "ALLOW_UNVERIFIED=1 (their posts are checked again next time)")
+        )  # fmt: skip
+    problems = dead + ([] if allow_unverified else unverified)
+    warnings = unverified if allow_unverified else []
+    result = GateResult("links", tuple(problems), note, warnings=tuple(warnings))
+    return LinksGate(result, unchecked)
+
+
+def render_gate_problem(place: LinkRef, url: str, what: str, finding: object) -> str:
+    check = finding.check  # type: ignore[attr-defined]
+    return f"{render_path(Path(place.path))}:{place.line}: {url}: {what} ({render_reason(check)})"
 
 
 # --- pre-compression ----------------------------------------------------------------------
