@@ -8,10 +8,7 @@ STAMP := $(VENV)/.installed
 # `make test`, and so CI, would otherwise fetch and never use).
 NODE_STAMP := tools/node_modules/.installed
 AUDIT_NODE_STAMP := tools/audit/node_modules/.installed
-# The link-checking benchmark's comparison tools: LinkChecker in a venv of its own (a tool we
-# measure against, not a dependency, so it stays out of $(VENV)) and linkinator 7 (npm).
-BENCH_VENV := .cache/bench-venv
-BENCH_STAMP := $(BENCH_VENV)/.installed
+# The extraction benchmark's peer: metascraper (npm), pinned in benchmarks/tools.
 BENCH_NODE_STAMP := benchmarks/tools/node_modules/.installed
 PELICAN := $(BIN)/pelican
 
@@ -63,15 +60,7 @@ $(AUDIT_NODE_STAMP): tools/audit/package.json tools/audit/package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --prefix tools/audit
 	touch $(AUDIT_NODE_STAMP)
 
-# Rebuilt from scratch when the pin changes, so no older LinkChecker lingers in the venv.
-$(BENCH_STAMP): benchmarks/tools/requirements.txt
-	rm -rf $(BENCH_VENV)
-	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r benchmarks/tools/requirements.txt
-	touch $(BENCH_STAMP)
-
-# --ignore-scripts: linkinator needs no install step, and the lock file pins what is fetched.
+# --ignore-scripts: none of them needs an install step, and the lock file pins what is fetched.
 $(BENCH_NODE_STAMP): benchmarks/tools/package.json benchmarks/tools/package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --prefix benchmarks/tools
 	touch $(BENCH_NODE_STAMP)
@@ -113,11 +102,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) $(BENCH_STAMP) $(BENCH_NODE_STAMP)
+bench: $(STAMP) $(BENCH_NODE_STAMP)
 	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/fetch_speed.py
-	$(BIN)/python benchmarks/link_check.py --linkchecker $(BENCH_VENV)/bin/linkchecker \
-		--linkinator benchmarks/tools/node_modules/.bin/linkinator
+	$(BIN)/python benchmarks/link_check.py
 	$(BIN)/python benchmarks/extraction.py
 
 # URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt

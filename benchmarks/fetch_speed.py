@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from linkdigest.fetching.fetch import FetchOptions, fetch_many
+from linkdigest.net import Fetcher, HostPolicy, HttpSettings
 from linkdigest.net.cache import read_cache, write_cache
-from linkdigest.net.http import Fetcher, HostPolicy, HttpSettings
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Article {path} | Host {host}</title>
