@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKAGE_FILES := $(VENV)/.package-files
 # Node tools, each folder pinned by its package-lock.json: the Nu Html Checker for the tests in
 # tools/, axe-core and Lighthouse for `make audit` in tools/audit/ (about 190 MB that
 # `make test`, and so CI, would otherwise fetch and never use).
@@ -20,7 +21,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
+.PHONY: FORCE html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -38,12 +39,25 @@ help:
 	@echo "make audit       axe-core and Lighthouse on key pages, light and dark (needs chromium)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
 
-# The environment is (re)built when missing or older than pyproject.toml.
-$(STAMP): pyproject.toml
+# The environment is (re)built when missing, older than pyproject.toml, or when a file of the
+# package was added or removed. The editable install is strict (a tree of links to the source
+# files in build/): Pelican finds namespace plugins only in real pelican/plugins/ folders on
+# sys.path, which setuptools' default editable finder does not make. Links see every edit, but
+# not a new file, hence the list of the package's files, rewritten only when it changes.
+$(STAMP): pyproject.toml $(PACKAGE_FILES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+		--config-settings editable_mode=strict
 	touch $(STAMP)
+
+# `+`: run even by `make -n`, so that it shows whether the environment would be rebuilt.
+$(PACKAGE_FILES): FORCE
+	+@mkdir -p $(VENV) && find linkdigest plugins theme -type f ! -path '*/__pycache__/*' \
+		! -name '.*' | LC_ALL=C sort > $@.new && if cmp -s $@.new $@; then rm $@.new; \
+		else mv $@.new $@; fi
+
+FORCE:
 
 # Java, Node.js, rsync and git for the tests: installed when missing if this user can (root
 # with apt-get), else named in one line (tools/system-packages).

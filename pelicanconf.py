@@ -6,10 +6,6 @@ publishconf.py imports everything here and overrides what production needs.
 from __future__ import annotations
 
 import os
-import sys
-
-# Plugins import the shared library as `linkdigest`; make it importable without installing.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 AUTHOR = "Sam Rivera"
 SITENAME = "Links & Notes"
@@ -42,8 +38,8 @@ SOCIAL_IMAGE = "/images/avatar.jpg"
 THEME_COLOR_LIGHT = "#fdfcfa"
 THEME_COLOR_DARK = "#15171b"
 
-PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["digest", "feeds", "sitemap", "search"]
+# The package's Pelican plugin (pelican.plugins.linkdigest), installed in .venv by `make`.
+PLUGINS = ["linkdigest"]
 
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
@@ -113,7 +109,7 @@ MARKDOWN = {
     "output_format": "html5",
 }
 
-# Digest plugin (plugins/digest.py): the category that marks a digest, where the links go.
+# Digest (plugins/linkdigest/digest.py): the category that marks a digest, where the links go.
 DIGEST_CATEGORY = "summary"
 DIGEST_LINKS_SAVE_AS = "links/index.html"
 DIGEST_LINKS_URL = "links/"
@@ -124,7 +120,7 @@ DIGEST_WARN_DRAFTS = True
 SHOW_DRAFTS = True
 SITEMAP_ENABLED = False
 
-# Search plugin (plugins/search.py): the Pagefind index of posts and digest links, and the
+# Search (plugins/linkdigest/search.py): the Pagefind index of posts and digest links, and the
 # search page. Indexing runs on every build and needs no network.
 SEARCH_ENABLED = True
 SEARCH_URL = "search/"

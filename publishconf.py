@@ -6,11 +6,12 @@ Built with `pelican --fatal warnings -s publishconf.py` (see `make publish`).
 from __future__ import annotations
 
 import os
-import sys
+from runpy import run_path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from pelicanconf import *  # noqa: F403
+# Pelican loads a settings file by its path, without putting its folder on sys.path, so
+# pelicanconf.py is read by its path too (`from pelicanconf import *` would need sys.path).
+_preview = run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pelicanconf.py"))
+globals().update((name, value) for name, value in _preview.items() if name.isupper())
 
 SITEURL = os.environ.get("SITEURL", "https://links.example.org").rstrip("/")
 RELATIVE_URLS = False

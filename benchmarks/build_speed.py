@@ -117,13 +117,12 @@ def write_our_settings(folder: Path, content: Path, output: Path, search: bool) 
     settings = folder / f"our_settings_{'search' if search else 'plain'}.py"
     settings.write_text(
         textwrap.dedent(f"""\
-        import sys
-        sys.path.insert(0, {str(ROOT)!r})
-        from pelicanconf import *
+        from runpy import run_path
+        pelicanconf = run_path({str(ROOT / "pelicanconf.py")!r})
+        globals().update((k, v) for k, v in pelicanconf.items() if k.isupper())
         PATH = {str(content)!r}
         OUTPUT_PATH = {str(output)!r}
         THEME = {str(ROOT / "theme")!r}
-        PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
         CACHE_PATH = {str(folder / "cache")!r}
         STATIC_PATHS = []
         SEARCH_ENABLED = {search!r}

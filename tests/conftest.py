@@ -30,24 +30,31 @@ class Build:
 def write_settings(
     folder: Path, content: Path, output: Path, *, production: bool, extra: str = ""
 ) -> Path:
-    """A settings file importing the project's own settings, with paths made absolute."""
+    """A settings file reading the project's own settings, with paths made absolute. The
+    plugin comes from the installed package, as in any blog (`make` installs it in .venv)."""
     base = "publishconf" if production else "pelicanconf"
     settings = folder / f"settings_{base}.py"
     settings.write_text(
-        textwrap.dedent(f"""\
-        import sys
-        sys.path.insert(0, {str(ROOT)!r})
-        from {base} import *
+        settings_from(ROOT / f"{base}.py")
+        + textwrap.dedent(f"""\
         PATH = {str(content)!r}
         OUTPUT_PATH = {str(output)!r}
         THEME = {str(ROOT / "theme")!r}
-        PLUGIN_PATHS = [{str(ROOT / "plugins")!r}]
         CACHE_PATH = {str(folder / "cache")!r}
         """)
         + textwrap.dedent(extra),
         encoding="utf-8",
     )
     return settings
+
+
+def settings_from(path: Path) -> str:
+    """Settings-file lines taking every setting of ``path``, read by its path as Pelican
+    reads settings files (``from pelicanconf import *`` would need its folder on sys.path)."""
+    return (
+        "from runpy import run_path\n"
+        f"globals().update((k, v) for k, v in run_path({str(path)!r}).items() if k.isupper())\n"
+    )
 
 
 def run_pelican(

@@ -42,7 +42,7 @@ mutations = [
         'return EMPTY_IFRAME.sub("", _cleaner().clean(fragment))',
         "return fragment",
     ),
-    ("plugins/feeds.py", "item[key] = render_feed_text(item[key])", "pass"),
+    ("plugins/linkdigest/feeds.py", "item[key] = render_feed_text(item[key])", "pass"),
     ("theme/theme.toml", "autoescape = true", "autoescape = false"),
 ]
 missed = 0

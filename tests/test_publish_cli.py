@@ -15,7 +15,7 @@ import pytest
 from linkdigest.shipping import deploy as deploy_module
 from linkdigest.shipping.deploy import MARKER
 from scripts.publish import main
-from tests.conftest import ROOT, Build
+from tests.conftest import ROOT, Build, settings_from
 from tests.servers import LocalServer, Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "publish"
@@ -336,8 +336,8 @@ def test_usage_errors_exit_1(publisher: Publisher, argv: list[str], message: str
 
 def test_no_build_no_deploy(publisher: Publisher) -> None:
     (publisher.tmp / "settings_publishconf.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom publishconf import *\n"
-        f"OUTPUT_PATH = {str(publisher.tmp / 'output')!r}\nPATH = {str(publisher.tmp)!r}\n"
+        settings_from(ROOT / "publishconf.py")
+        + f"OUTPUT_PATH = {str(publisher.tmp / 'output')!r}\nPATH = {str(publisher.tmp)!r}\n"
     )
     code, _, err = publisher.publish()
     assert code == 2 and "empty or missing: build the site first" in err

@@ -283,7 +283,7 @@ def has_intrasite_links(digest: DigestHtml) -> bool:
 
 def version_cache(pelican: Any) -> None:
     settings = pelican.settings
-    code = [*Path(linkdigest.__file__).parent.rglob("*.py"), Path(__file__)]
+    code = [*Path(linkdigest.__file__).parent.rglob("*.py"), *Path(__file__).parent.rglob("*.py")]
     name = f"digest-{read_fingerprint(code, repr(settings.get('MARKDOWN')))}"
     settings["CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], name)
 

@@ -1,0 +1,25 @@
+"""pelican.plugins.linkdigest: the link-digest toolkit as one Pelican namespace plugin.
+
+Installed with the ``linkdigest`` package, it is found by Pelican without PLUGIN_PATHS:
+``PLUGINS = ["linkdigest"]``, or no PLUGINS setting at all (Pelican then loads every
+installed namespace plugin). One module per concern, each thin glue over the library whose
+docstring names the signals it hooks and why:
+
+- ``digest``: ``article.digest``, the links page and ``links.json``; post checks;
+- ``feeds``: absolute URLs and plain text in feeds;
+- ``sitemap``: ``sitemap.xml`` and ``robots.txt`` when SITEMAP_ENABLED;
+- ``search``: the Pagefind index and the search page, for themes that have one.
+"""
+
+from __future__ import annotations
+
+from . import digest, feeds, search, sitemap
+
+# The order the four plugins were listed in before they became one: receivers of a signal run
+# in the order they connected, so the links page is generated before the search index.
+PARTS = (digest, feeds, sitemap, search)
+
+
+def register() -> None:
+    for part in PARTS:
+        part.register()
