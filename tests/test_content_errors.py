@@ -148,3 +148,12 @@ def test_markdown_no_setting_reads_is_named(tiny_site) -> None:
     assert "README.md" not in build.log and "about.md" not in build.log
     fatal = tiny_site(files, production=True, fatal=True)
     assert fatal.returncode != 0 and "is not read by any setting" in fatal.log
+
+
+def test_metadata_is_read_as_pelican_reads_it(tiny_site) -> None:
+    """A second date is dropped with Pelican's warning; the summary is Markdown."""
+    text = "Title: T\nDate: 2026-01-01\nDate: 2027-01-01\nSummary: *so*\nCategory: notes\n\nB.\n"
+    build = tiny_site({"posts/twice.md": text})
+    assert "Duplicate definition of `date`" in build.log and "twice.md" in build.log
+    assert published_paths(build) == ["posts/2026/01/t/index.html"]
+    assert "<em>so</em>" in build.read("index.html")

@@ -37,8 +37,9 @@ from typing import Any
 
 from markdown import Markdown
 from pelican import signals
+from pelican.contents import Content
 from pelican.generators import Generator
-from pelican.readers import MarkdownReader, ensure_metadata_list
+from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader, ensure_metadata_list
 from pelican.utils import slugify
 
 import linkdigest
@@ -135,8 +136,8 @@ class DigestReader(MarkdownReader):
     sanitizes every post's HTML, and holds back as a draft any post it cannot read fully."""
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
-        self._source_path = source_path
-        self._md = Markdown(**self.settings["MARKDOWN"])
+        self._path = source_path
+        self._markdown = Markdown(**self.settings["MARKDOWN"])
         text, problems = read_post_source(source_path)
         lines = text.splitlines()
         front = parse_front_matter(lines)
@@ -145,7 +146,7 @@ class DigestReader(MarkdownReader):
         problems += [*check.problems, *check_references(text, source_path, self.settings["PATH"])]
         readable = render_readable_front_matter(lines, front)
         if is_digest(front.metadata, setting(self.settings, "DIGEST_CATEGORY")):
-            self._md.convert(readable)
+            self._markdown.convert(readable)
             metadata = self._read_metadata(check, hold, front, problems)
             digest = render_digest_html(parse_digest(text), self._convert)
             digest = render_safe_digest(self._size_images(digest), text, front.body_start + 1)
@@ -154,7 +155,7 @@ class DigestReader(MarkdownReader):
             problems += [p for p in digest.problems if p not in front.problems]
         else:
             body = "\n".join(lines[front.body_start :])
-            rendered = self._md.convert(f"{readable}\n\n{body}" if readable else text)
+            rendered = self._markdown.convert(f"{readable}\n\n{body}" if readable else text)
             metadata = self._read_metadata(check, hold, front, problems)
             rendered = render_image_attributes(rendered, self._image_size, eager=1)
             problems += check_unsafe_html(rendered, text, front.body_start + 1)
@@ -170,14 +171,38 @@ class DigestReader(MarkdownReader):
     def _read_metadata(
         self, check: SourceCheck, hold: bool, front: Any, problems: list[Problem]
     ) -> dict[str, Any]:
-        meta = {k: v for k, v in getattr(self._md, "Meta", {}).items() if k not in check.bad_keys}
+        meta = {
+            k: v for k, v in getattr(self._markdown, "Meta", {}).items() if k not in check.bad_keys
+        }
         if hold:
             meta["status"] = ["draft"]
         problems += self._drop_names_without_slugs(meta, front)
-        metadata = self._parse_metadata(meta)  # also stops Meta eating fragments
+        metadata = self._process_meta(meta)
         if isinstance(metadata.get("title"), str):
             # Titles are text: a character reference an author wrote is what it stands for.
             metadata["title"] = html.unescape(metadata["title"])
+        return metadata
+
+    def _process_meta(self, meta: dict[str, list[str]]) -> dict[str, Any]:
+        """Metadata as Pelican's own Markdown reader makes it (its method for that is private):
+        formatted fields rendered, one value unwrapped, a second value of a key that allows
+        one dropped with a warning, each value through Pelican's public process_metadata."""
+        # Every later conversion is a fragment of the body: no metadata in it.
+        self._markdown.preprocessors.deregister("meta")
+        metadata = {}
+        for key, values in meta.items():
+            name = key.lower()
+            if name in self.settings["FORMATTED_FIELDS"]:
+                self._markdown.reset()
+                value: Any = self._markdown.convert("\n".join(values))
+            elif len(values) > 1 and not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
+                logger.warning(
+                    "Duplicate definition of `%s` for %s. Using first one.", name, self._path
+                )
+                value = values[0]
+            else:
+                value = values if len(values) > 1 else values[0]
+            metadata[name] = self.process_metadata(name, value)
         return metadata
 
     def _drop_names_without_slugs(self, meta: dict[str, list[str]], front: Any) -> list[Problem]:
@@ -239,17 +264,23 @@ class DigestReader(MarkdownReader):
         return replace(sized, intro_html=intro)
 
     def _image_size(self, src: str) -> tuple[int, int] | None:
-        path = resolve_content_image(src, self.settings["PATH"], self._source_path)
+        path = resolve_content_image(src, self.settings["PATH"], self._path)
         return read_image_size(path) if path else None
 
     def _convert(self, text: str) -> str:
-        self._md.reset()
-        return self._md.convert(text)
+        self._markdown.reset()
+        return self._markdown.convert(text)
 
 
 class ResolvedDigest:
     """``article.digest`` as templates see it: the cached DigestHtml with ``{static}`` and
     ``{filename}`` links resolved for the page being written, as ``article.content`` is.
+
+    Each fragment with an intrasite link becomes, once, a Pelican ``Content`` of its own,
+    with the article's source path, address and context, and is resolved by its public
+    ``get_content(siteurl)`` (memoized per site URL); ``{attach}`` then attaches to the
+    article's address, as in the article's body. Pelican sends ``content_object_init`` for
+    each such Content: plugins that look for articles test for ``Article``, which it is not.
 
     Resolving is skipped for values that hold no HTML (``link_count``) and for digests
     whose fragments have no intrasite link, which is most of them: an article is shown on
@@ -257,10 +288,12 @@ class ResolvedDigest:
 
     PLAIN = frozenset({"heading", "problems", "link_count", "reading_minutes"})
 
-    def __init__(self, article: Any, digest: DigestHtml) -> None:
+    def __init__(self, article: Any, digest: DigestHtml, context: dict[str, Any]) -> None:
         self.article = article
         self.raw = digest
+        self._context = context
         self._needs_resolving = has_intrasite_links(digest)
+        self._fragments: dict[str, Content] = {}
         self._siteurl: str | None = None
         self._resolved = digest
 
@@ -269,16 +302,31 @@ class ResolvedDigest:
             return getattr(self.raw, name)
         siteurl = self.article.get_siteurl()
         if siteurl != self._siteurl:
-            self._resolved = map_digest_html(
-                self.raw, lambda fragment: self.article._update_content(fragment, siteurl)
-            )
+            self._resolved = map_digest_html(self.raw, lambda f: self._resolve(f, siteurl))
             self._siteurl = siteurl
         return getattr(self._resolved, name)
 
+    def _resolve(self, fragment: str, siteurl: str) -> str:
+        if not has_marker(fragment):
+            return fragment
+        if fragment not in self._fragments:
+            article = self.article
+            self._fragments[fragment] = Content(
+                fragment,
+                metadata={"save_as": article.save_as, "url": article.url},
+                settings=article.settings,
+                source_path=article.source_path,
+                context=self._context,
+            )
+        return self._fragments[fragment].get_content(siteurl)
+
+
+def has_marker(fragment: str) -> bool:
+    return any(marker in fragment for marker in INTRASITE_MARKERS)
+
 
 def has_intrasite_links(digest: DigestHtml) -> bool:
-    fragments = list_fragments(digest)
-    return any(marker in fragment for fragment in fragments for marker in INTRASITE_MARKERS)
+    return any(has_marker(fragment) for fragment in list_fragments(digest))
 
 
 def version_cache(pelican: Any) -> None:
@@ -317,7 +365,8 @@ def finalize_articles(generator: Any) -> None:
     featured = find_featured_before(sources)
     for article in articles:
         if isinstance(getattr(article, "digest", None), DigestHtml):
-            article.digest = ResolvedDigest(article, featured.get(article.url, article.digest))
+            digest = featured.get(article.url, article.digest)
+            article.digest = ResolvedDigest(article, digest, generator.context)
     # The links page generator runs later and sees only the shared context.
     generator.context["digest_sources"] = [s for s in sources if s.published]
     link_neighbours(generator.articles)
