@@ -52,3 +52,13 @@ def test_the_plugin_loads_by_name_and_by_discovery(tiny_site, plugins: str) -> N
     assert "WARNING" not in build.log and "ERROR" not in build.log, build.log
     assert json.loads(build.read("links.json"))["links"][0]["url"] == "https://example.org/queues"
     assert "How queues fail" in build.read("links/index.html")
+
+
+def test_the_installed_theme_builds_a_blog(tiny_site) -> None:
+    """THEME = linkdigest.theme_path() as the README says, run in Pelican's own process."""
+    extra = "import linkdigest\nTHEME = linkdigest.theme_path()\n"
+    build = tiny_site({"posts/march.md": DIGEST}, extra=extra)
+    assert build.returncode == 0, build.log
+    assert "WARNING" not in build.log, build.log
+    assert "data-links-filter" in build.read("links/index.html")  # our theme's links page
+    assert (build.output / "theme" / "css" / "main.css").is_file()
