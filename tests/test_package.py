@@ -62,3 +62,25 @@ def test_the_installed_theme_builds_a_blog(tiny_site) -> None:
     assert "WARNING" not in build.log, build.log
     assert "data-links-filter" in build.read("links/index.html")  # our theme's links page
     assert (build.output / "theme" / "css" / "main.css").is_file()
+
+
+HOSTILE = DIGEST.replace("How queues fail", "Queues <b>fail</b>")
+# Pelican's own theme, and the direct templates it has (ours adds a 404 page).
+SIMPLE = (
+    'THEME = "simple"\nDIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]\n'
+)
+
+
+def test_pelicans_simple_theme_gets_the_links_page(tiny_site) -> None:
+    build = tiny_site({"posts/march.md": HOSTILE}, extra=SIMPLE)
+    assert build.returncode == 0, build.log
+    assert "WARNING" not in build.log and "ERROR" not in build.log, build.log
+    page = build.read("links/index.html")
+    assert '<meta name="generator" content="Pelican" />' in page  # simple's base.html
+    assert '<a href="https://example.org/queues">Queues &lt;b&gt;fail&lt;/b&gt;</a>' in page
+    assert '<a href="../posts/2026/03/march/#link-queues-bfailb">Links of March</a>' in page
+    # The theme is left as it is: no escaping under it, the digest's HTML is HTML.
+    article = build.read("posts/2026/03/march/index.html")
+    assert '<h2 id="articles">Articles</h2>' in article
+    assert not (build.output / "search").exists() and not (build.output / "pagefind").exists()
+    assert json.loads(build.read("links.json"))["links"][0]["title"] == "Queues <b>fail</b>"

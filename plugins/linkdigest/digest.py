@@ -16,7 +16,10 @@ Thin glue over ``linkdigest``; every rule of the format lives there. Signals, an
 - ``article_generator_finalized`` also links each published digest to the newer and older
   digest (and each other post to its neighbours), names the latest digest for the index, and
   the periods around each year and month archive (``period_archives`` is set just before).
-- ``generator_init``: adds the ``reading_minutes`` template filter.
+- ``generator_init``: the moment each generator's Jinja environment exists and no template
+  is loaded yet: adds the ``reading_minutes`` filter, turns on autoescaping for themes that
+  ask for it, and puts the plugin's ``links`` template behind the theme's, so that a theme
+  without one (Pelican's own) still gets the links page, extending its ``base.html``.
 - ``get_generators``: the links page is written by a generator of its own, the way Pelican
   writes every other page, so it gets the theme, the writer and RELATIVE_URLS for free.
 
@@ -35,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, FileSystemLoader
 from markdown import Markdown
 from pelican import signals
 from pelican.contents import Content
@@ -87,6 +91,8 @@ from linkdigest.site.references import check_references
 from linkdigest.site.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
 
 logger = logging.getLogger(__name__)
+
+FALLBACK_TEMPLATES = Path(__file__).parent / "templates"
 
 INTRASITE_MARKERS = (
     "{static}",
@@ -407,14 +413,18 @@ def reading_minutes(article: Any) -> int:
 
 
 def set_up_templates(generator: Any) -> None:
-    """The ``reading_minutes`` filter, and autoescaping when the theme asks for it in its
-    ``theme.toml`` (Pelican's own environment never escapes; themes written for that, such
-    as Pelican's ``simple``, print HTML as text if escaping is turned on under them)."""
-    generator.env.filters["reading_minutes"] = reading_minutes
+    """The ``reading_minutes`` filter; the plugin's own ``links`` template for themes that
+    have none, last in the chain so that a theme's own (or THEME_TEMPLATES_OVERRIDES) wins;
+    and autoescaping when the theme asks for it in its ``theme.toml`` (Pelican's own
+    environment never escapes; themes written for that, such as Pelican's ``simple``, print
+    HTML as text if escaping is turned on under them)."""
+    env = generator.env
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader(FALLBACK_TEMPLATES)])
+    env.filters["reading_minutes"] = reading_minutes
     site = generator.settings.get("CANONICAL_SITEURL") or generator.settings.get("SITEURL", "")
-    generator.env.globals["absolute_url"] = lambda path: render_site_url(site, path)
+    env.globals["absolute_url"] = lambda path: render_site_url(site, path)
     if read_theme_manifest(generator.theme).get("autoescape") is True:
-        generator.env.autoescape = True
+        env.autoescape = True
 
 
 @lru_cache(maxsize=8)

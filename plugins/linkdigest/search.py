@@ -12,7 +12,8 @@ Thin glue over ``linkdigest.site.search``. Signals, and why:
   A failure to index is logged as an error: the preview still builds, and `make publish`
   (``--fatal warnings``) fails, so a site without working search is never published.
 
-Settings (defaults below): SEARCH_ENABLED, SEARCH_URL, SEARCH_SAVE_AS.
+Settings (defaults below): SEARCH_ENABLED, SEARCH_URL, SEARCH_SAVE_AS. A theme without a
+``search`` template (Pelican's own themes) gets neither the search page nor the index.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cached_property
 from typing import Any
 
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import Generator, PelicanTemplateNotFound
 
 from linkdigest.site.search import (
     ContentRef,
@@ -57,11 +59,25 @@ class SearchGenerator(Generator):
 
     indexing: Future[IndexReport] | None = None
 
+    @cached_property
+    def wanted(self) -> bool:
+        """SEARCH_ENABLED, and a theme with a ``search`` template: the page and the index
+        are of no use without the theme's search script, which Pelican's own themes lack,
+        so for them (and any other) the build goes on without search and says so once."""
+        if not self.settings["SEARCH_ENABLED"]:
+            return False
+        try:
+            self.get_template("search")
+        except PelicanTemplateNotFound:
+            logger.info("search: the theme has no search template; no search page or index")
+            return False
+        return True
+
     def start_indexing(self) -> None:
         """Index in a thread while Pelican writes the pages: Pagefind is a process of its
         own, so on a machine with two cores most of its time is hidden behind the build."""
         settings = self.settings
-        if not settings["SEARCH_ENABLED"]:
+        if not self.wanted:
             return
         items = [*self.context.get("articles", []), *self.context.get("pages", [])]
         language = settings.get("DEFAULT_LANG", "en")
@@ -80,7 +96,7 @@ class SearchGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         settings = self.settings
-        if not settings["SEARCH_ENABLED"]:
+        if not self.wanted:
             return
         writer.write_file(
             settings["SEARCH_SAVE_AS"],
