@@ -15,12 +15,31 @@ from tests.conftest import ROOT
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def test_every_wing_of_the_library_is_packaged() -> None:
-    wings = {
-        ".".join(path.parent.relative_to(ROOT).parts)
-        for path in (ROOT / "linkdigest").rglob("__init__.py")
+# Where each source folder is installed (pyproject.toml's package-dir, and the library).
+INSTALLED_AS = {
+    "linkdigest": "linkdigest",
+    "theme": "linkdigest.theme",
+    "plugins/linkdigest": "pelican.plugins.linkdigest",
+}
+
+
+def source_folders(top: str) -> set[str]:
+    """Every folder with a file to ship under ``top``, by the package name it is installed as."""
+    root = ROOT / top
+    return {
+        ".".join([INSTALLED_AS[top], *path.parent.relative_to(root).parts])
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
     }
-    assert wings <= set(PYPROJECT["tool"]["setuptools"]["packages"])
+
+
+@pytest.mark.parametrize("top", sorted(INSTALLED_AS))
+def test_every_folder_is_packaged(top: str) -> None:
+    """A new wing, or a new folder of templates, not left out of the wheel."""
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert source_folders(top) <= set(setuptools["packages"])
+    if top != "linkdigest":
+        assert setuptools["package-dir"][INSTALLED_AS[top]] == top
 
 
 DIGEST = """\
