@@ -2,9 +2,11 @@
 
 Thin glue over ``linkdigest``; every rule of the format lives there. Signals, and why:
 
-- ``initialized``: the content cache goes in a folder named after a hash of the code that
-  writes it (the library, this plugin) and the Markdown settings, so a cache written by other
-  code is never read back: Pelican itself only compares file times.
+- ``initialized``: the ``DIGEST_*`` defaults go into the settings before any template is
+  rendered, so a theme can print ``DIGEST_LINKS_URL`` that the blog's settings never name;
+  and the content cache goes in a folder named after a hash of the code that writes it (the
+  library, this plugin) and the Markdown settings, so a cache written by other code is never
+  read back: Pelican itself only compares file times.
 - ``readers_init``: our reader replaces the Markdown reader, so the parsed and rendered
   digest is part of what Pelican's content cache stores: a warm rebuild neither parses nor
   renders an unchanged digest, and each digest goes through Markdown once, not twice.
@@ -335,6 +337,11 @@ def has_intrasite_links(digest: DigestHtml) -> bool:
     return any(has_marker(fragment) for fragment in list_fragments(digest))
 
 
+def add_defaults(pelican: Any) -> None:
+    for name, value in DEFAULTS.items():
+        pelican.settings.setdefault(name, value)
+
+
 def version_cache(pelican: Any) -> None:
     settings = pelican.settings
     code = [*Path(linkdigest.__file__).parent.rglob("*.py"), *Path(__file__).parent.rglob("*.py")]
@@ -415,16 +422,21 @@ def reading_minutes(article: Any) -> int:
 def set_up_templates(generator: Any) -> None:
     """The ``reading_minutes`` filter; the plugin's own ``links`` template for themes that
     have none, last in the chain so that a theme's own (or THEME_TEMPLATES_OVERRIDES) wins;
-    and autoescaping when the theme asks for it in its ``theme.toml`` (Pelican's own
-    environment never escapes; themes written for that, such as Pelican's ``simple``, print
-    HTML as text if escaping is turned on under them)."""
+    and what the theme's ``theme.toml`` asks for: autoescaping (Pelican's own environment
+    never escapes; themes written for that, such as Pelican's ``simple``, print HTML as text
+    if escaping is turned on under them) and defaults for the settings its templates read."""
     env = generator.env
     env.loader = ChoiceLoader([env.loader, FileSystemLoader(FALLBACK_TEMPLATES)])
     env.filters["reading_minutes"] = reading_minutes
     site = generator.settings.get("CANONICAL_SITEURL") or generator.settings.get("SITEURL", "")
     env.globals["absolute_url"] = lambda path: render_site_url(site, path)
-    if read_theme_manifest(generator.theme).get("autoescape") is True:
+    manifest = read_theme_manifest(generator.theme)
+    if manifest.get("autoescape") is True:
         env.autoescape = True
+    if "settings" in manifest:  # the theme's own settings, for blogs that do not set them
+        generator.context.setdefault("CANONICAL_SITEURL", site)
+        for name, value in manifest["settings"].items():
+            generator.context.setdefault(name, value)
 
 
 @lru_cache(maxsize=8)
@@ -497,6 +509,7 @@ def get_generators(_pelican: Any) -> type[Generator]:
 
 
 def register() -> None:
+    signals.initialized.connect(add_defaults)
     signals.initialized.connect(version_cache)
     signals.readers_init.connect(add_reader)
     signals.article_generator_finalized.connect(finalize_articles)
