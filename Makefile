@@ -30,7 +30,7 @@ help:
 	@echo "make devserver   rebuild on every change and reload the open browser page"
 	@echo "make regenerate  rebuild on every change (no server)"
 	@echo "make publish     production build, gates, deploy (TARGET=name DRY_RUN=1 SKIP_GATES=links ALLOW_UNVERIFIED=1)"
-	@echo "make lint        ruff check and format check"
+	@echo "make lint        ruff check and format check, mypy (strict) on the library"
 	@echo "make bench       benchmarks: build speed, fetch speed, link checking, extraction (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
@@ -111,6 +111,7 @@ test: $(STAMP) $(NODE_STAMP) | system-packages
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -117,10 +117,10 @@ def check_local(
     extra: list[LinkRef] = []
     for path in sorted({Path(ref.path) for ref in places if ref.path.endswith(".md")}):
         text = read_content_text(path)
-        for ref in find_missing_references(text, str(path), str(content or path.parent)):
-            url = f"{{{ref.kind}}}{ref.path}"
+        for missing in find_missing_references(text, str(path), str(content or path.parent)):
+            url = f"{{{missing.kind}}}{missing.path}"
             checks[url] = LinkCheck(url, Verdict.DEAD, "file does not exist")
-            extra.append(LinkRef(url, str(path), ref.line))
+            extra.append(LinkRef(url, str(path), missing.line))
     for ref in places:
         if ref.url.lower().startswith(("mailto:", "tel:")):
             checks[ref.url] = check_syntax_only(ref.url)

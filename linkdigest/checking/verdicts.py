@@ -269,6 +269,7 @@ async def fetch_check(
         result = await fetcher.fetch(
             url, method="GET", max_bytes=PEEK_BYTES, urgent=again, fresh_after=again_since
         )
+    assert result is not None  # HEAD was asked, or GET was
     check = render_verdict(result, accept)
     if head is not None and head is not result and head_contradicted(head, result):
         check = replace(check, head_refused=True)

@@ -461,7 +461,10 @@ def _feed_date(entry: Any) -> datetime | None:
     with warnings.catch_warnings():  # feedparser warns about its own updated/published alias
         warnings.simplefilter("ignore", DeprecationWarning)
         parsed = next((entry[k] for k in DATE_KEYS if entry.get(k)), None)
-    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+    if not parsed:
+        return None
+    year, month, day, hour, minute, second = parsed[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # Browser bookmarks (the Netscape HTML export)

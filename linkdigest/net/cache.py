@@ -39,7 +39,8 @@ class Cache:
         entry = self.entries.get(self.key(url))
         if not entry or (now or time.time()) - entry["stored"] > ttl:
             return None
-        return entry["value"]
+        value: Mapping[str, Any] = entry["value"]
+        return value
 
     def put(self, url: str, value: Mapping[str, Any], now: float | None = None) -> None:
         self.entries[self.key(url)] = {"stored": now or time.time(), "value": dict(value)}

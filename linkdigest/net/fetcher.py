@@ -299,7 +299,7 @@ class Fetcher:
         retryable = result.failure in RETRYABLE_FAILURES or result.status in RETRY_STATUSES
         if not retryable or attempt > self.settings.retries:
             return None
-        backoff = self.settings.backoff * 2 ** (attempt - 1)
+        backoff = self.settings.backoff * 2.0 ** (attempt - 1)
         if result.retry_after is not None:
             return min(max(result.retry_after, backoff), self.settings.retry_after_cap)
         return backoff

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import feedparser
@@ -205,7 +206,7 @@ def parse_audit_lines(text: str) -> list[PageAudit]:
         raise ToolError(f"tools/audit/audit.mjs printed something unexpected ({error!r})") from None
 
 
-def parse_page_audit(data: Mapping) -> PageAudit:
+def parse_page_audit(data: Mapping[str, Any]) -> PageAudit:
     seen = data.get("lighthouse_scheme") or {}
     return PageAudit(
         page=data["page"],
@@ -229,7 +230,7 @@ def parse_page_audit(data: Mapping) -> PageAudit:
     )
 
 
-def _pair(violation: Mapping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _pair(violation: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(violation.get("targets", [])), tuple(violation.get("viewports", []))
 
 

@@ -138,7 +138,7 @@ def parse_target(name: str, raw: Any, source: str, base: Path) -> Target:
     )
     if not str(values.get(required, "")).strip():
         raise ConfigError(source, None, f'[{table}] needs {required} = "..."')
-    target = cls(name=name, **values)
+    target: Target = cls(name=name, **values)
     if isinstance(target, FolderTarget):
         target = replace(target, path=str(base / Path(target.path).expanduser()))
     return target
@@ -266,11 +266,13 @@ def require_tool(name: str, what: str) -> None:
         )
 
 
-def run_tool(command: list[str], what: str, cwd: Path | None = None, **env: str) -> str:
+def run_tool(
+    command: list[str], what: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
     """Run git or rsync; a failure becomes a DeployError quoting its own message."""
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, cwd=cwd, env={**os.environ, **env}
+            command, capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})}
         )
     except FileNotFoundError as error:
         raise DeployError(f"{what}: {command[0]} is not installed ({error.strerror})") from error
@@ -306,7 +308,9 @@ def render_rsync_command(
 
 def parse_itemized(text: str) -> Changes:
     """Files added, changed and deleted from ``rsync --itemize-changes`` lines."""
-    added, changed, removed = [], [], []
+    added: list[str] = []
+    changed: list[str] = []
+    removed: list[str] = []
     for line in text.splitlines():
         code, _, path = line.partition(" ")
         path = path.strip()
@@ -314,8 +318,11 @@ def parse_itemized(text: str) -> Changes:
             removed.append(path)
         elif len(code) == 11 and code[0] in "<>" and code[1] == "f":
             (added if code[2:] == "+" * 9 else changed).append(path)
-    strip = lambda paths: tuple(sorted(p for p in paths if p != MARKER))  # noqa: E731
-    return Changes(strip(added), strip(changed), strip(removed))
+    return Changes(_without_marker(added), _without_marker(changed), _without_marker(removed))
+
+
+def _without_marker(paths: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(p for p in paths if p != MARKER))
 
 
 def deploy_rsync(output: Path, target: RsyncTarget, site_url: str, dry_run: bool) -> Changes:
@@ -332,10 +339,12 @@ def deploy_rsync(output: Path, target: RsyncTarget, site_url: str, dry_run: bool
 # --- github pages -------------------------------------------------------------------------
 
 
-def git(work: Path, *args: str, cwd: Path | None = None, **env: str) -> str:
+def git(
+    work: Path, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
     """git on the private deploy repository ``work`` (never the project's own)."""
     command = ["git", *GIT_SETTINGS, "--git-dir", str(work), *args]
-    return run_tool(command, f"git {args[0]}", cwd, **env).strip()
+    return run_tool(command, f"git {args[0]}", cwd, env).strip()
 
 
 def read_identity() -> dict[str, str]:
@@ -376,13 +385,13 @@ def write_pages_tree(work: Path, output: Path, target: PagesTarget) -> str:
     index = work / "deploy-index"
     index.unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(output)}
-    git(work, "add", "--all", "--force", ".", cwd=output, **env)
+    git(work, "add", "--all", "--force", ".", cwd=output, env=env)
     extras = {".nojekyll": "" if target.nojekyll else None, "CNAME": target.cname or None}
     for name, text in extras.items():
         if text is not None:
             blob = write_blob(work, text + ("\n" if text else ""))
-            git(work, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", **env)
-    return git(work, "write-tree", **env)
+            git(work, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env)
+    return git(work, "write-tree", env=env)
 
 
 def write_blob(work: Path, text: str) -> str:
@@ -428,7 +437,7 @@ def deploy_pages(
         *(["-p", parent] if parent else []),
         "-m",
         message,
-        **read_identity(),
+        env=read_identity(),
     )
     git(work, "push", "--quiet", target.repository, f"{commit}:refs/heads/{target.branch}")
     return changes

@@ -381,15 +381,16 @@ class PagefindService:
     def receive(self) -> dict[str, Any]:
         assert self.process is not None and self.process.stdout is not None
         while b"," not in self.buffer:
-            chunk = self.process.stdout.read1(1 << 16)
+            chunk = self.process.stdout.read1(1 << 16)  # type: ignore[attr-defined]
             if not chunk:
                 raise SearchError(f"Pagefind stopped: {self.read_errors()}")
             self.buffer += chunk
         raw, _, self.buffer = self.buffer.partition(b",")
-        return json.loads(base64.b64decode(raw))
+        answer: dict[str, Any] = json.loads(base64.b64decode(raw))
+        return answer
 
     def check(self, answer: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-        body = answer.get("payload", {})
+        body: dict[str, Any] = answer.get("payload", {})
         if body.get("type") == "Error":
             what = payload.get("url") or payload["type"]
             raise SearchError(f"Pagefind refused {what}: {body.get('message', 'no answer')}")
