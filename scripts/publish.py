@@ -57,8 +57,8 @@ from linkdigest.shipping.publish import (
     read_site_stats,
     render_change_lines,
     render_changed_posts,
-    render_site_changes,
     render_summary,
+    select_site_changes,
     write_deploy_record,
     write_precompressed,
 )
@@ -170,7 +170,7 @@ def deploy_site(
     """Pre-compress, then deploy (or only plan): the site's own changes at the target."""
     precompressed = write_precompressed(site.output) if target.precompress else Precompressed()
     changes = deploy(target, site.output, args.state, site.site_url, args.dry_run)
-    return precompressed, render_site_changes(changes)
+    return precompressed, select_site_changes(changes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,10 +24,10 @@ from linkdigest.checking.verdicts import (
     LinkCheck,
     Verdict,
     head_contradicted,
-    render_confirmed,
-    render_evidence,
-    render_persistence,
-    render_verdict,
+    judge_answer,
+    settle_second_look,
+    weigh_evidence,
+    weigh_persistence,
 )
 from linkdigest.net import FailureKind, Fetcher, FetchResult, HostPolicy, HttpSettings, Redirect
 from tests.servers import (
@@ -223,11 +223,11 @@ def test_no_host_sees_more_than_its_limit(farm) -> None:
     ],
 )
 def test_render_verdict(result: FetchResult, verdict: Verdict) -> None:
-    assert render_verdict(result).verdict is verdict
+    assert judge_answer(result).verdict is verdict
 
 
 def test_accepted_codes_are_ok() -> None:
-    assert render_verdict(FetchResult("u", "u", 403), frozenset({403})).verdict is Verdict.OK
+    assert judge_answer(FetchResult("u", "u", 403), frozenset({403})).verdict is Verdict.OK
 
 
 @pytest.fixture
@@ -304,7 +304,7 @@ def test_progress_reports_each_url_once_with_its_final_verdict(confirm_farm: Loc
     ],
 )
 def test_dead_needs_both_looks(before: Verdict, after: Verdict, verdict: Verdict) -> None:
-    assert render_confirmed(LinkCheck("u", before), LinkCheck("u", after)).verdict is verdict
+    assert settle_second_look(LinkCheck("u", before), LinkCheck("u", after)).verdict is verdict
 
 
 # --- a re-run remembers -------------------------------------------------------------------
@@ -400,7 +400,7 @@ def test_render_persistence(history, days: float, verdict: Verdict) -> None:
         kind, first, runs = history
         previous = UrlRecord("unverifiable", failure=kind, first_failure=first, failed_runs=runs)
     check = LinkCheck("u", Verdict.UNVERIFIABLE, "HTTP 503", status=503)
-    assert render_persistence(check, previous, 3 * DAY, days * DAY).verdict is verdict
+    assert weigh_persistence(check, previous, 3 * DAY, days * DAY).verdict is verdict
 
 
 # --- what counts as evidence that the network works --------------------------------------
@@ -463,7 +463,7 @@ def test_this_machine_refusing_is_dead_whatever_else_answers() -> None:
 )
 def test_render_evidence(failure, loopback, works, answered, verdict) -> None:
     check = LinkCheck("u", Verdict.DEAD, "x", failure=failure, loopback=loopback)
-    result = render_evidence(check, network_works=works, answered_at=answered)
+    result = weigh_evidence(check, network_works=works, answered_at=answered)
     assert result.verdict is verdict
 
 

@@ -9,11 +9,11 @@ import pytest
 from linkdigest.drafting.draft import (
     DraftSettings,
     SectionRule,
-    check_can_merge,
-    classify,
+    choose_section,
     group_entries,
     merge_candidates,
     parse_draft_settings,
+    parse_mergeable_draft,
     plan_draft,
     render_embed,
     render_merged,
@@ -127,7 +127,7 @@ RULES = DraftSettings(
     ],
 )
 def test_sections_from_hints_then_rules_then_the_default(candidate, section) -> None:
-    assert classify(candidate, RULES) == section
+    assert choose_section(candidate, RULES) == section
 
 
 def test_video_entries_get_the_privacy_enhanced_embed_exactly() -> None:
@@ -213,9 +213,9 @@ def test_merge_inserts_entries_and_sections_and_keeps_every_line() -> None:
 
 def test_only_a_draft_may_be_merged_into() -> None:
     with pytest.raises(ContentError, match=r"x.md:2: Status is published, not draft"):
-        check_can_merge("Title: T\nStatus: published\n\nBody\n", "x.md")
+        parse_mergeable_draft("Title: T\nStatus: published\n\nBody\n", "x.md")
     with pytest.raises(ContentError, match="Status is published"):
-        check_can_merge("Title: T\n\nNo status means published\n", "x.md")
+        parse_mergeable_draft("Title: T\n\nNo status means published\n", "x.md")
 
 
 @pytest.mark.parametrize(

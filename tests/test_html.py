@@ -11,10 +11,10 @@ from linkdigest.format.digest import parse_digest
 from linkdigest.site.html import (
     DigestHtml,
     DigestRef,
+    count_reading_minutes,
     render_article_html,
     render_digest_html,
     render_fragments,
-    render_reading_minutes,
 )
 from linkdigest.site.linkspage import (
     DigestSource,
@@ -194,7 +194,7 @@ def test_links_rows_newest_first_grouped_by_month_and_json() -> None:
     ],
 )
 def test_reading_minutes(text: str, minutes: int) -> None:
-    assert render_reading_minutes(text) == minutes
+    assert count_reading_minutes(text) == minutes
 
 
 def test_video_entries_get_one_lazy_titled_privacy_enhanced_embed() -> None:

@@ -46,7 +46,7 @@ from linkdigest.shipping.publish import (
     read_post_hashes,
     render_changed_posts,
     render_gzip,
-    render_site_changes,
+    select_site_changes,
     write_deploy_record,
     write_precompressed,
 )
@@ -395,7 +395,7 @@ def test_text_files_get_compressed_copies_when_it_saves_bytes(tmp_path: Path) ->
 
 def test_changes_leave_out_compressed_copies_and_the_marker() -> None:
     changes = Changes(("a.html", "a.html.gz", MARKER), ("b.css.br",), ("c.html",))
-    assert render_site_changes(changes) == Changes(("a.html",), (), ("c.html",))
+    assert select_site_changes(changes) == Changes(("a.html",), (), ("c.html",))
 
 
 # --- deploy record ------------------------------------------------------------------------

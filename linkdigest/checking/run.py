@@ -29,12 +29,12 @@ from linkdigest.checking.verdicts import (
     CheckOptions,
     LinkCheck,
     Verdict,
+    check_from_record,
     fetch_check,
-    render_cached,
-    render_confirmed,
-    render_evidence,
-    render_persistence,
-    render_record,
+    record_of,
+    settle_second_look,
+    weigh_evidence,
+    weigh_persistence,
 )
 from linkdigest.files import read_content_text
 from linkdigest.format.digest import parse_front_matter
@@ -196,7 +196,7 @@ class _Run:
         if check.verdict in FAILED and not self._seen_failing_before(url):
             await self.sleep(self._cool_down(check))
             after = await fetch_check(self.fetcher, url, accept, again_since=failed_at)
-            check = replace(render_confirmed(check, after), head_refused=check.head_refused)
+            check = replace(settle_second_look(check, after), head_refused=check.head_refused)
         if self.progress:
             self.progress(check)
         return check
@@ -232,9 +232,9 @@ class _Run:
         for check in checks:
             host = _host(check.url)
             last = self.now if host in answered else self._answered_lately(host)
-            check = render_evidence(check, network_works=works, answered_at=last)
+            check = weigh_evidence(check, network_works=works, answered_at=last)
             previous = self.cache.record(check.url)
-            weighed.append(render_persistence(check, previous, self.options.dead_after, self.now))
+            weighed.append(weigh_persistence(check, previous, self.options.dead_after, self.now))
         return weighed
 
     def _answered_lately(self, host: str) -> float | None:
@@ -264,7 +264,7 @@ class _Run:
         for check in checks:
             if check.verdict is Verdict.SKIPPED:
                 continue
-            self.cache.put(check.url, render_record(check, now))
+            self.cache.put(check.url, record_of(check, now))
             host = _host(check.final_url or check.url)
             if check.answered:
                 self.cache.note_host(host, answered_at=now)
@@ -284,7 +284,7 @@ def _reusable(cache: LinkCache, url: str, options: CheckOptions, now: float) -> 
     record = cache.record(url)
     if record is None or record.verdict not in REUSABLE or now - record.checked_at > options.ok_ttl:
         return None
-    return render_cached(url, record)
+    return check_from_record(url, record)
 
 
 def _failed(cache: LinkCache, url: str) -> bool:

@@ -88,9 +88,9 @@ def parse_check_options(data: Mapping[str, Any], source: str = "<settings>") -> 
     return CheckOptions(**values)
 
 
-def render_verdict(result: FetchResult, accept: frozenset[int] = frozenset()) -> LinkCheck:
+def judge_answer(result: FetchResult, accept: frozenset[int] = frozenset()) -> LinkCheck:
     """The verdict one fetch supports, before the evidence of the run is weighed (a host
-    that could not be reached is provisionally dead: see ``render_evidence``)."""
+    that could not be reached is provisionally dead: see ``weigh_evidence``)."""
     if result.failure is not None:
         return _failed(result)
     status = result.status or 0
@@ -161,7 +161,7 @@ def is_persistent_kind(check: LinkCheck) -> bool:
     )
 
 
-def render_persistence(
+def weigh_persistence(
     check: LinkCheck, previous: UrlRecord | None, dead_after: float, now: float
 ) -> LinkCheck:
     """``check`` with its history; a server error or loop seen on every run for at least
@@ -183,7 +183,7 @@ def render_persistence(
     return check
 
 
-def render_evidence(
+def weigh_evidence(
     check: LinkCheck, *, network_works: bool, answered_at: float | None
 ) -> LinkCheck:
     """A host that could not be reached is dead only on evidence: it is this machine (no
@@ -208,7 +208,7 @@ def render_evidence(
     )
 
 
-def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
+def settle_second_look(before: LinkCheck, after: LinkCheck) -> LinkCheck:
     """The second look decides, except that dead needs both looks to agree."""
     if after.verdict is Verdict.DEAD and before.verdict is not Verdict.DEAD:
         return replace(
@@ -217,7 +217,7 @@ def render_confirmed(before: LinkCheck, after: LinkCheck) -> LinkCheck:
     return after
 
 
-def render_record(check: LinkCheck, now: float) -> UrlRecord:
+def record_of(check: LinkCheck, now: float) -> UrlRecord:
     """What the cache keeps of ``check`` for the next run."""
     return UrlRecord(
         verdict=check.verdict.value,
@@ -232,7 +232,7 @@ def render_record(check: LinkCheck, now: float) -> UrlRecord:
     )
 
 
-def render_cached(url: str, record: UrlRecord) -> LinkCheck:
+def check_from_record(url: str, record: UrlRecord) -> LinkCheck:
     return LinkCheck(
         url,
         Verdict(record.verdict),
@@ -270,7 +270,7 @@ async def fetch_check(
             url, method="GET", max_bytes=PEEK_BYTES, urgent=again, fresh_after=again_since
         )
     assert result is not None  # HEAD was asked, or GET was
-    check = render_verdict(result, accept)
+    check = judge_answer(result, accept)
     if head is not None and head is not result and head_contradicted(head, result):
         check = replace(check, head_refused=True)
     return check

@@ -282,7 +282,7 @@ def plan_draft(
 # Sections
 
 
-def classify(candidate: Candidate, settings: DraftSettings) -> str:
+def choose_section(candidate: Candidate, settings: DraftSettings) -> str:
     """The section a link goes to: the source's own section, else the first matching rule,
     else the default section. Names match the settings' sections whatever their case."""
     if candidate.section_hint:
@@ -426,7 +426,7 @@ def group_entries(
     """Entries by section, sections in draft order, entries in candidate order."""
     grouped: dict[str, list[Entry]] = {}
     for candidate in candidates:
-        grouped.setdefault(classify(candidate, settings), []).append(
+        grouped.setdefault(choose_section(candidate, settings), []).append(
             render_candidate_entry(candidate)
         )
     return {name: grouped[name] for name in order_sections(grouped, settings)}
@@ -454,7 +454,7 @@ def render_new_draft(
     return render_digest(digest)
 
 
-def check_can_merge(text: str, path: str) -> Digest:
+def parse_mergeable_draft(text: str, path: str) -> Digest:
     """The existing draft, parsed; a ContentError for a file whose Status is not draft."""
     digest = parse_digest(text)
     status = _status(digest)
@@ -568,7 +568,9 @@ async def build_draft(
     """Read the sources, plan, complete and render: everything but writing the file."""
     path = base / render_template(settings.path, month)
     existing_text = read_text_exact(path) if path.exists() else None
-    existing = check_can_merge(existing_text, str(path)) if existing_text is not None else None
+    existing = (
+        parse_mergeable_draft(existing_text, str(path)) if existing_text is not None else None
+    )
     index = read_content_index(base / settings.content, base, settings.category, path)
     _check_slug(index, render_template(settings.slug, month), path)
     found = await read_sources(settings.sources, base, month, fetcher, options.max_description)

@@ -359,10 +359,10 @@ async def check_links(
     if not refs:
         return LinksGate(GateResult("links", note=note))
     report = await check_places(refs, http, cache, options, content=content, progress=progress)
-    return render_links_gate(report, note, allow_unverified)
+    return judge_links_gate(report, note, allow_unverified)
 
 
-def render_links_gate(report: CheckReport, note: str, allow_unverified: bool) -> LinksGate:
+def judge_links_gate(report: CheckReport, note: str, allow_unverified: bool) -> LinksGate:
     dead = [render_gate_problem(p, f.check.url, "dead", f) for f in report.dead for p in f.places]
     unverified = [
         render_gate_problem(p, f.check.url, "could not be verified", f)
@@ -462,7 +462,7 @@ def read_site_stats(site: SiteFacts) -> SiteStats:
     )
 
 
-def render_site_changes(changes: Changes) -> Changes:
+def select_site_changes(changes: Changes) -> Changes:
     """The changes without pre-compressed copies, which follow their originals."""
 
     def keep(paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -484,7 +484,7 @@ def render_summary(
     stats: SiteStats, changes: Changes, site_url: str, precompressed: Precompressed
 ) -> list[str]:
     """The closing lines: size of the site, what changed, where readers find it."""
-    site = render_site_changes(changes)
+    site = select_site_changes(changes)
     copies = f"plus {precompressed.gz} .gz"
     copies += f" and {precompressed.br} .br copies" if precompressed.brotli else " copies"
     return [

@@ -140,11 +140,11 @@ def render_digest_html(digest: Digest, convert: Convert) -> DigestHtml:
     )
     result = DigestHtml(digest.heading, fragments[digest.intro], sections, digest.problems)
     titles = [section.title for section in sections] + [e.title for e in result.entries]
-    minutes = render_reading_minutes(" ".join([*list_fragments(result), *titles]))
+    minutes = count_reading_minutes(" ".join([*list_fragments(result), *titles]))
     return replace(result, reading_minutes=minutes)
 
 
-def render_reading_minutes(html_text: str) -> int:
+def count_reading_minutes(html_text: str) -> int:
     """Minutes a reader needs for ``html_text`` (at least 1): words, or CJK characters."""
     text = TAG.sub(" ", html_text)
     cjk = len(CJK.findall(text))

@@ -62,11 +62,11 @@ from linkdigest.format.urls import render_site_url
 from linkdigest.site.html import (
     DigestHtml,
     DigestRef,
+    count_reading_minutes,
     list_fragments,
     map_digest_html,
     render_article_html,
     render_digest_html,
-    render_reading_minutes,
 )
 from linkdigest.site.images import read_image_size, render_image_attributes, resolve_content_image
 from linkdigest.site.linkspage import (
@@ -416,7 +416,7 @@ def link_neighbours(published: list[Any]) -> None:
 def reading_minutes(article: Any) -> int:
     """The template filter: a digest knows its own; other posts are measured here."""
     digest = getattr(article, "digest", None)
-    return digest.reading_minutes if digest else render_reading_minutes(article.content)
+    return digest.reading_minutes if digest else count_reading_minutes(article.content)
 
 
 def set_up_templates(generator: Any) -> None:
