@@ -83,6 +83,7 @@ INDEX_SAVE_AS = "index.html"
 # Feeds: Atom and RSS for everything, per category and per tag; one entry per post.
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
+FEED_ALL_JSON = "feeds/all.json"  # JSON Feed 1.1, by the linkdigest plugin (same items)
 CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
 CATEGORY_FEED_RSS = "feeds/category/{slug}.rss.xml"
 TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"

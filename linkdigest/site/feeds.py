@@ -1,9 +1,12 @@
-"""Feed helpers: every URL inside feed content absolute, and feed text a reader cannot run."""
+"""Feeds: every URL inside feed content absolute, feed text a reader cannot run, and the
+JSON Feed beside Atom and RSS, with the same items."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -55,3 +58,81 @@ def render_feed_text(text: str) -> str:
     while TAG_LIKE.search(text):
         text = TAG_LIKE.sub("", text)
     return " ".join(text.split())
+
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One post as every feed carries it: the same id, URL and content in Atom, RSS and JSON."""
+
+    id: str
+    url: str
+    title: str
+    content_html: str
+    summary: str
+    published: str  # ISO 8601 with offset
+    modified: str = ""
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    image: str = ""
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    title: str
+    home_page_url: str
+    feed_url: str
+    description: str = ""
+    language: str = ""
+    authors: tuple[str, ...] = ()
+    icon: str = ""
+
+
+def render_json_feed(info: FeedInfo, items: list[FeedItem]) -> str:
+    """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1), as embeddable JSON."""
+    document: dict[str, object] = {
+        "version": JSON_FEED_VERSION,
+        "title": info.title,
+        "home_page_url": info.home_page_url,
+        "feed_url": info.feed_url,
+    }
+    optional = {"description": info.description, "language": info.language, "icon": info.icon}
+    document.update({key: value for key, value in optional.items() if value})
+    if info.authors:
+        document["authors"] = [{"name": name} for name in info.authors]
+    document["items"] = [_json_item(item) for item in items]
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    return render_embeddable_json(text)
+
+
+def _json_item(item: FeedItem) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": render_absolute_urls(item.content_html, item.url),
+        "date_published": item.published,
+    }
+    extra: dict[str, object] = {
+        "summary": item.summary,
+        "date_modified": item.modified,
+        "image": item.image,
+        "tags": list(item.tags),
+        "authors": [{"name": name} for name in item.authors],
+    }
+    entry.update({key: value for key, value in extra.items() if value})
+    return entry
+
+
+def render_embeddable_json(text: str) -> str:
+    """JSON whose text can go into any HTML page as it is: ``<``, ``>``, ``&`` and ``'`` as
+    ``\\u`` escapes (the same data for a parser)."""
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+        + "\n"
+    )

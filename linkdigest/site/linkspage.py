@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from linkdigest.format.text import render_plain_text
 from linkdigest.format.urls import normalise_for_dedup, render_site_url
+from linkdigest.site.feeds import render_embeddable_json
 from linkdigest.site.html import DigestHtml, DigestRef
 
 
@@ -128,15 +129,3 @@ def render_links_json(rows: Iterable[LinkRow], site_url: str = "") -> str:
     # No indent: json's C encoder only runs without one, and this file can hold 30,000 links.
     document = {"version": 1, "count": len(links), "links": links}
     return render_embeddable_json(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
-
-
-def render_embeddable_json(text: str) -> str:
-    """JSON whose text can go into any HTML page as it is (a ``<script>`` block, an
-    attribute): ``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes, the same data for a parser."""
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("'", "\\u0027")
-        + "\n"
-    )

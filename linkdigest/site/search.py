@@ -46,8 +46,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from linkdigest.errors import SearchError
+from linkdigest.site.feeds import render_embeddable_json
 from linkdigest.site.html import DigestHtml
-from linkdigest.site.linkspage import DigestSource, render_embeddable_json
+from linkdigest.site.linkspage import DigestSource
 
 # Written by Pagefind for its own UI packages, which this site never loads (our search.js
 # talks to pagefind.js directly); left out of the output so nobody links them by mistake.
