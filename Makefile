@@ -21,7 +21,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: FORCE html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
+.PHONY: FORCE newsletter html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -35,6 +35,7 @@ help:
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
 	@echo "make links       check every link of the site (exit 2 when one is dead)"
 	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
+	@echo "make newsletter MONTH=2026-10   the email edition of a published digest (SEND=1 sends it)"
 	@echo "make golden      rewrite the golden drafts in tests/golden/ from the current code (review the diff)"
 	@echo "make audit       axe-core and Lighthouse on key pages, light and dark (needs chromium)"
 	@echo "make clean       remove $(OUTPUTDIR)/ and caches"
@@ -133,6 +134,12 @@ links: html
 
 # The month's digest draft from the [draft] sources in linkdigest.toml;
 # DRAFT_ARGS="--dry-run" prints it instead, "--offline" never uses the network.
+# The email edition of the month's published digest, in newsletters/MONTH/ (never deployed);
+# SEND=1 sends it (once; RESEND=1 again), DRY_RUN=1 only shows it.
+newsletter: $(STAMP)
+	$(BIN)/python scripts/newsletter.py $(MONTH) $(if $(filter 1 yes true,$(SEND)),--send) \
+		$(if $(filter 1 yes true,$(RESEND)),--resend) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+
 # Golden files (whole drafted digests) are rewritten from the current code; review the diff.
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/test_draft_cli.py -q

@@ -26,6 +26,7 @@ class Reply:
     body: bytes | Callable[[], Iterable[bytes]] = b""
     delay: float = 0.0
     drop: bool = False  # send the status and headers, then close the connection
+    hang_up: bool = False  # read the request, then close the connection without answering
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    body: bytes = b""
 
 
 Route = Callable[["Seen"], Reply] | Reply | list[Reply]
@@ -87,7 +89,11 @@ class LocalServer:
                 return
 
             def handle_one(self) -> None:
-                seen = Seen(self.command, self.path, dict(self.headers.items()), time.monotonic())
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                seen = Seen(
+                    self.command, self.path, dict(self.headers.items()), time.monotonic(), body
+                )
                 with server.lock:
                     server.seen.append(seen)
                     server.in_flight += 1
@@ -107,6 +113,10 @@ class LocalServer:
                 self.send(reply)
 
             def send(self, reply: Reply) -> None:
+                if reply.hang_up:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 chunks = reply.body() if callable(reply.body) else None
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():

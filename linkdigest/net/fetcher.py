@@ -174,6 +174,17 @@ class Fetcher:
             self.gates[host] = HostGate(policy, self.clock, self.pacing.get(host))
         return self.gates[host]
 
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
+        """POST ``body`` once: never retried and no redirect followed, since the server may
+        have acted on it (a send that failed is sent again by running it again)."""
+        hop = _Hop(url, url, "POST", self.settings.max_bytes, dict(headers or {}), body=body)
+        policy = self.settings.policy_for(hop.host)
+        if policy.skip:
+            return _failed(hop, FailureKind.SKIPPED, policy.reason or hop.host)
+        return await self._attempt(hop, 1)
+
     async def fetch(
         self,
         url: str,
@@ -361,10 +372,13 @@ class Fetcher:
         deadline = loop.time() + self.settings.deadline
         url = parse_request_url(hop.current)
         extra = [(k.encode(), v.encode()) for k, v in hop.headers.items()]
+        if hop.body:
+            extra.append((b"Content-Length", str(len(hop.body)).encode()))
         request = httpcore.Request(
             hop.method,
             url,
             headers=[(b"Host", render_host_header(url)), *self.headers, *extra],
+            content=hop.body or None,
             extensions=self.extensions,
         )
         async with asyncio.timeout_at(deadline):
@@ -398,6 +412,7 @@ class _Hop:
     headers: Mapping[str, str]
     urgent: bool = False
     fresh_after: float | None = None
+    body: bytes = b""
 
     @property
     def host(self) -> str:
