@@ -73,7 +73,7 @@ def render_info(info: LinkInfo, as_json: bool) -> str:
     if as_json:
         return json.dumps(info.to_json(), ensure_ascii=False)
     if info.ok:
-        return render_entry(entry_from_text(info.title or info.url, info.url, info.description))
+        return render_entry(entry_from_text(info.title or info.url, info.url, info.summary))
     marker = f"FETCH FAILED ({info.error}): write the title and summary by hand"
     return render_entry(entry_from_text(info.url, info.url, marker))
 
@@ -86,21 +86,12 @@ def run_offline(args: argparse.Namespace) -> int:
         return ERROR
     body = Path(args.html).read_bytes()
     page = parse_page(body, args.url, {"content-type": "text/html"})
-    data = {
-        "url": args.url,
-        "title": page.title,
-        "description": page.description,
-        "site_name": page.site_name,
-        "canonical_url": page.canonical_url,
-        "language": page.language,
-        "content_type": page.content_type,
-        "blocked": page.blocked,
-    }
     print(
-        json.dumps(data, ensure_ascii=False)
+        json.dumps(page.to_json(), ensure_ascii=False)
         if args.json
         else render_info(
-            LinkInfo(args.url, args.url, page.title, page.description, page.site_name), False
+            LinkInfo(args.url, args.url, page.title, page.description, summary=page.summary),
+            False,
         )
     )
     return OK
@@ -131,7 +122,7 @@ def run_fill(args: argparse.Namespace) -> int:
         print(f"{PROGRAM}: {path}: nothing to fill", file=sys.stderr)
         return OK
     infos = asyncio.run(fetch_urls([t.url for t in targets], args))
-    filled = {i.url: Filled(i.title, i.description) for i in infos if i.ok}
+    filled = {i.url: Filled(i.title, i.summary) for i in infos if i.ok}
     for info in infos:
         if not info.ok:
             print(f"{PROGRAM}: {path}: {info.url}: {info.error}; left as it was", file=sys.stderr)

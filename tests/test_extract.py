@@ -65,7 +65,6 @@ DESCRIPTION_SOURCES = [
     ("twitter", meta("name", "twitter:description", "From twitter"), "", "From twitter"),
     ("meta description", meta("name", "description", "From meta"), "", "From meta"),
     ("ld description", ld({"@type": "Article", "description": "From ld"}), "", "From ld"),
-    ("paragraph", "", f"<p>{LONG}</p>", LONG),
 ]
 
 
@@ -76,7 +75,15 @@ def test_description_precedence(step: int) -> None:
     sources = DESCRIPTION_SOURCES[step:]
     head = "".join(source[1] for source in reversed(sources))
     body = "".join(source[2] for source in reversed(sources))
-    assert page(head, body).description == sources[0][3]
+    info = page(head, body + f"<p>{LONG}</p>")
+    assert (info.description, info.summary) == (sources[0][3], sources[0][3])
+
+
+def test_body_text_is_a_summary_never_a_description() -> None:
+    # The page declares no description: the digest's quote may come from its first real
+    # paragraph, but the page's data says it has none.
+    info = page("<title>T</title>", f"<p>{LONG}</p>")
+    assert (info.description, info.summary) == ("", LONG)
 
 
 def test_nothing_found_gives_empty_strings() -> None:
@@ -152,6 +159,11 @@ def test_svg_title_is_not_the_page_title() -> None:
 
 RUSSIAN = "Банк России сохранил ключевую ставку — «без изменений»"
 JAPANESE = "静的サイトで始めるリンク集ブログ、10\uff5e20分で構築"
+POLISH = (
+    "Za\u017c\u00f3\u0142\u0107 g\u0119\u015bl\u0105 ja\u017a\u0144, za\u017c\u00f3\u0142\u0107 "
+    "g\u0119\u015bl\u0105 ja\u017a\u0144. Pchn\u0105\u0107 w t\u0119 \u0142\u00f3d\u017a je\u017ca "
+    "lub o\u015bm skrzy\u0144 fig."
+)
 FRENCH = "Élections régionales : « l\u2019abstention » progresse à Besançon"
 
 
@@ -207,9 +219,63 @@ def test_no_charset_anywhere_is_detected(text: str, encoding: str) -> None:
     ],
 )
 def test_declared_charset_wins_over_detection(head: str, headers: dict[str, str]) -> None:
-    # These bytes are also valid UTF-8 ("\u00e9t\u00e9"), which detection would prefer.
-    title = "\u00c3\u00a9t\u00c3\u00a9 is mojibake"
+    title = "Na\u00efve fa\u00e7ade"  # short: a detector guesses cp1257 ("Na\u013cve fa\u0113ade")
     assert parse_page(html_doc(title, head).encode("cp1252"), URL, headers).title == title
+
+
+def test_valid_utf8_wins_over_a_meta_that_disagrees() -> None:
+    # The template kept an old label; the bytes were saved as UTF-8 (browsers show mojibake).
+    body = html_doc(FRENCH, '<meta charset="windows-1251">').encode("utf-8")
+    assert parse_page(body, URL, {}).title == FRENCH
+    body = html_doc(FRENCH, '<meta charset="iso-8859-15">').encode("utf-8")
+    assert parse_page(body, URL, {"Content-Type": "text/html"}).title == FRENCH
+
+
+def test_pure_ascii_keeps_its_meta_label() -> None:
+    head = '<meta charset="windows-1251">'
+    assert decode_html(html_doc("Plain", head).encode("ascii"), {}) == html_doc("Plain", head)
+
+
+def test_utf8_label_over_windows_1252_bytes_is_windows_1252() -> None:
+    title = "Gr\u00fc\u00dfe aus Z\u00fcrich \u2013 \u201eSch\u00f6n\u201c"
+    body = html_doc(title, '<meta charset="utf-8">').encode("cp1252")
+    assert parse_page(body, URL, {}).title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Na\u00efve fa\u00e7ade", "cp1252"),  # detectors guess cp1257: "Na\u013cve"
+        ("Caf\u00e9 cr\u00e8me, s\u2019il vous pla\u00eet", "cp1252"),
+        (POLISH, "cp1250"),
+    ],
+)
+def test_unlabelled_western_text_defaults_to_windows_1252(text: str, encoding: str) -> None:
+    # windows-1252 unless it would put symbols inside words where the guess reads letters.
+    assert decode_html(html_doc(text).encode(encoding), {}) == html_doc(text)
+
+
+@pytest.mark.parametrize(
+    ("broken", "repaired"),
+    [
+        ("\u00c3\u0153ber Uns", "\u00dcber Uns"),
+        (
+            "\u00c3\u00a9t\u00c3\u00a9 \u00e2\u20ac\u201c caf\u00c3\u00a9",
+            "\u00e9t\u00e9 \u2013 caf\u00e9",
+        ),
+    ],
+)
+def test_mojibake_on_the_page_is_repaired(broken: str, repaired: str) -> None:
+    head = meta("name", "description", broken)
+    info = parse_page(html_doc(broken, head).encode("utf-8"), URL, HTML_UTF8)
+    assert (info.title, info.description) == (repaired, repaired)
+
+
+@pytest.mark.parametrize(
+    "text", [FRENCH, RUSSIAN, "\u00c0 la carte: Caf\u00e9 \u00c9t\u00e9 \u00c2ge"]
+)
+def test_clean_text_is_left_alone_by_the_repair(text: str) -> None:
+    assert parse_page(html_doc(text).encode("utf-8"), URL, HTML_UTF8).title == text
 
 
 def test_header_charset_wins_over_meta() -> None:
@@ -359,17 +425,19 @@ CUT_CASES = [
 @pytest.mark.parametrize(
     ("text", "limit", "expected"), [c[1:] for c in CUT_CASES], ids=[c[0] for c in CUT_CASES]
 )
-def test_description_cut(text: str, limit: int, expected: str) -> None:
-    description = page(meta("name", "description", text), max_description=limit).description
-    assert description == expected
-    assert len(description) <= limit
+def test_summary_cut(text: str, limit: int, expected: str) -> None:
+    info = page(meta("name", "description", text), max_description=limit)
+    assert info.summary == expected
+    assert len(info.summary) <= limit
+    assert info.description == text.strip()  # the page's description is data: never cut
 
 
 def test_default_cut_is_300_characters() -> None:
     text = " ".join(["word"] * 100)
-    description = page(meta("name", "description", text)).description
-    assert len(description) <= 300
-    assert description.endswith("word…")
+    info = page(meta("name", "description", text))
+    assert len(info.summary) <= 300
+    assert info.summary.endswith("word…")
+    assert info.description == text
 
 
 # JSON-LD.
@@ -480,7 +548,7 @@ def test_json_ld_publisher_by_id_gives_site_name() -> None:
 def test_first_paragraph_skips_boilerplate(container: str) -> None:
     tag = container.split()[0]
     body = f"<{container}><p>{OTHER}</p></{tag}><p>{LONG}</p>"
-    assert page("", body).description == LONG
+    assert page("", body).summary == LONG
 
 
 @pytest.mark.parametrize(
@@ -496,7 +564,7 @@ def test_first_paragraph_skips_boilerplate(container: str) -> None:
     ],
 )
 def test_first_paragraph_skips_short_bylines_dates_and_cookies(paragraph: str) -> None:
-    assert page("", f"<p>{paragraph}</p><p>{LONG}</p>").description == LONG
+    assert page("", f"<p>{paragraph}</p><p>{LONG}</p>").summary == LONG
 
 
 def test_first_paragraph_drops_reference_marks_and_joins_inline_markup() -> None:
@@ -508,11 +576,12 @@ def test_first_paragraph_drops_reference_marks_and_joins_inline_markup() -> None
         "Python is a high-level, general-purpose programming language. "
         "It was designed by Guido van Rossum."
     )
-    assert page("", body).description == expected
+    assert page("", body).summary == expected
 
 
-def test_no_real_paragraph_gives_no_description() -> None:
-    assert page("", "<nav><p>" + OTHER + "</p></nav><p>Short.</p>").description == ""
+def test_no_real_paragraph_gives_no_summary() -> None:
+    info = page("", "<nav><p>" + OTHER + "</p></nav><p>Short.</p>")
+    assert (info.description, info.summary) == ("", "")
 
 
 # Walls.

@@ -175,6 +175,31 @@ def test_offline_mode_reads_a_saved_page(tmp_path, capsys) -> None:
     assert "site_name" in data
 
 
+LONG_DESCRIPTION = "A sentence about queues that goes on for a while. " * 10
+
+
+def test_offline_json_has_the_whole_description_and_the_cut_summary(tmp_path, capsys) -> None:
+    saved = tmp_path / "page.html"
+    saved.write_text(PAGE.format(title="Long", description=LONG_DESCRIPTION), encoding="utf-8")
+    code, out, _ = run(capsys, "--html", str(saved), "--url", "https://example.org/p", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["description"] == LONG_DESCRIPTION.strip()
+    assert len(data["summary"]) <= 300
+    assert data["summary"].startswith("A sentence about queues") and data["summary"].endswith(".")
+    assert data["description"].startswith(data["summary"])
+
+
+def test_markdown_entry_quotes_the_summary_not_the_whole_description(tmp_path, capsys) -> None:
+    saved = tmp_path / "page.html"
+    saved.write_text(PAGE.format(title="Long", description=LONG_DESCRIPTION), encoding="utf-8")
+    code, out, _ = run(capsys, "--html", str(saved), "--url", "https://example.org/p")
+    quote = " ".join(line.removeprefix("> ") for line in out.splitlines() if line.startswith(">"))
+    assert code == 0
+    assert 0 < len(quote) <= 300
+    assert LONG_DESCRIPTION.strip().startswith(quote)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -51,6 +51,8 @@ def test_served_page_reads_exactly_as_saved(served: dict[str, FetchResult], name
     info = parse_page(result.body, case["url"], result.headers, **case.get("options", {}))
     assert info.title == case["title"]
     assert info.description == case["description"]
+    if "summary" in case:
+        assert info.summary == case["summary"]
     assert info.blocked == case.get("blocked", "")
     for key in ("site_name", "language", "canonical_url"):
         if key in case:

@@ -392,7 +392,7 @@ def _complete(candidate: Candidate, info: LinkInfo | None) -> Candidate:
     title = candidate.title or info.title
     if candidate.note:
         return replace(candidate, title=title)
-    return replace(candidate, title=title, note=info.description, note_markdown=False)
+    return replace(candidate, title=title, note=info.summary, note_markdown=False)
 
 
 # Rendering

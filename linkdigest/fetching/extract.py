@@ -18,39 +18,13 @@ from types import MappingProxyType
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from charset_normalizer import from_bytes
 
+from linkdigest.fetching.charset import BOMS, decode_html, repair_mojibake
 from linkdigest.format.urls import parse_domain
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 PDF_TYPE = "application/pdf"
 SNIFFED_TYPES = ("", "application/octet-stream", "binary/octet-stream")
-BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    # UTF-32 LE before UTF-16 LE: its BOM starts with the UTF-16 LE one.
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-# Browsers decode these labels with a superset, and pages labelled so rely on the extra
-# characters (curly quotes in "iso-8859-1" pages, NEC symbols in "Shift_JIS" pages).
-BROWSER_SUPERSETS = MappingProxyType(
-    {
-        "ascii": "cp1252",
-        "iso8859-1": "cp1252",
-        "iso8859-9": "cp1254",
-        "tis-620": "cp874",
-        "shift_jis": "cp932",
-        "gb2312": "gb18030",
-        "gbk": "gb18030",
-        "euc_kr": "cp949",
-    }
-)
-HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-META_CHARSET = re.compile(r"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-META_SCAN_BYTES = 4096
-
 PAGE_TYPES = frozenset(
     {
         "Article",
@@ -207,7 +181,12 @@ WALLS: tuple[Wall, ...] = (
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What a digest entry needs to know about a fetched page."""
+    """What a digest entry needs to know about a fetched page.
+
+    ``description`` is the page's own, whole (its metadata; "" when it declares none);
+    ``summary`` is the digest's quote: the description, or else the first real paragraph,
+    cut to ``max_description`` characters.
+    """
 
     url: str
     title: str
@@ -217,6 +196,21 @@ class PageInfo:
     language: str
     content_type: str
     blocked: str = ""
+    summary: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        """The fields as JSON-ready text, the form ``fetch --html --json`` prints."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "description": self.description,
+            "summary": self.summary,
+            "site_name": self.site_name,
+            "canonical_url": self.canonical_url,
+            "language": self.language,
+            "content_type": self.content_type,
+            "blocked": self.blocked,
+        }
 
 
 @dataclass(frozen=True)
@@ -239,7 +233,7 @@ def parse_page(
     trim_site_suffix: bool = False,
     max_description: int = 300,
 ) -> PageInfo:
-    """Title, summary and metadata of the page at ``url`` (the URL after redirects)."""
+    """Title, description, summary and metadata of the page at ``url`` (after redirects)."""
     lowered = _lower_keys(headers)
     content_type = _media_type(body, lowered)
     if content_type == PDF_TYPE:
@@ -251,20 +245,6 @@ def parse_page(
     text = decode_html(body, lowered)
     page = _parse_head_only(text, url, lowered) or _parse_html(text, url, lowered)
     return _page_info(page, content_type, trim_site_suffix, max_description)
-
-
-def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
-    """The page's text, its charset chosen from the BOM, the header, ``<meta>``, detection."""
-    for bom, encoding in BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace")
-    encoding = (
-        _encoding(HEADER_CHARSET, _lower_keys(headers).get("content-type", ""))
-        or _meta_encoding(body)
-        or _detected_encoding(body)
-        or "utf-8"
-    )
-    return body.decode(encoding, errors="replace")
 
 
 def parse_pdf_title(body: bytes, url: str) -> str:
@@ -289,33 +269,6 @@ def parse_oembed(data: Mapping[str, object]) -> tuple[str, str]:
 def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
     # HTTP header names are case-insensitive; a plain dict from a test or a cache is not.
     return {str(name).lower(): str(value) for name, value in headers.items()}
-
-
-def _encoding(pattern: re.Pattern[str], text: str) -> str:
-    match = pattern.search(text)
-    if not match:
-        return ""
-    return _browser_encoding(match[1])
-
-
-def _browser_encoding(label: str) -> str:
-    try:
-        name = codecs.lookup(label.strip().lower()).name
-    except LookupError:
-        return ""
-    return BROWSER_SUPERSETS.get(name, name)
-
-
-def _meta_encoding(body: bytes) -> str:
-    encoding = _encoding(META_CHARSET, body[:META_SCAN_BYTES].decode("latin-1"))
-    # A <meta> that could be read as ASCII cannot be true when it names UTF-16 or UTF-32:
-    # browsers read such pages as UTF-8.
-    return "utf-8" if encoding.startswith(("utf-16", "utf-32")) else encoding
-
-
-def _detected_encoding(body: bytes) -> str:
-    best = from_bytes(body).best()
-    return _browser_encoding(best.encoding) if best else ""
 
 
 def _media_type(body: bytes, headers: Mapping[str, str]) -> str:
@@ -381,10 +334,17 @@ def _page_info(page: _Html, content_type: str, trim: bool, max_description: int)
     title = _title(page)
     if trim:
         title = _trim_site_suffix(title, site_name, page.url)
-    description = render_summary_cut(_description(page), max_description)
-    language = _language(page)
+    description = repair_mojibake(_description(page))
+    summary = render_summary_cut(description or _first_paragraph(page.soup), max_description)
     return PageInfo(
-        page.url, title, description, _canonical(page), site_name, language, content_type
+        page.url,
+        repair_mojibake(title),
+        description,
+        _canonical(page),
+        site_name,
+        _language(page),
+        content_type,
+        summary=summary,
     )
 
 
@@ -479,7 +439,6 @@ def _description(page: _Html) -> str:
         page.meta.get("description", ""),
         _ld_text(page.nodes, "description", lambda types: bool(types & PAGE_TYPES)),
         _ld_text(page.nodes, "description", lambda types: not types & SITE_TYPES),
-        _first_paragraph(page.soup),
     )
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from linkdigest.fetching.extract import parse_oembed, parse_page
+from linkdigest.fetching.extract import parse_oembed, parse_page, render_summary_cut
 from linkdigest.format.urls import normalise_url, parse_vimeo_id, parse_youtube_id
 from linkdigest.net import Fetcher, FetchResult
 from linkdigest.net.cache import Cache
@@ -36,7 +36,11 @@ class FetchOptions:
 
 @dataclass(frozen=True)
 class LinkInfo:
-    """What a digest entry needs from a URL; ``error`` says why there is nothing."""
+    """What a digest entry needs from a URL; ``error`` says why there is nothing.
+
+    ``description`` is the page's whole description, ``summary`` the digest's quote (cut to
+    ``max_description``); entries are written with the summary.
+    """
 
     url: str
     final_url: str = ""
@@ -47,6 +51,7 @@ class LinkInfo:
     language: str = ""
     content_type: str = ""
     error: str = ""
+    summary: str = ""
 
     @property
     def ok(self) -> bool:
@@ -58,7 +63,9 @@ class LinkInfo:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinkInfo:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: str(v) for k, v in data.items() if k in known})
+        info = cls(**{k: str(v) for k, v in data.items() if k in known})
+        # Caches written before the summary was its own field held the cut description.
+        return info if "summary" in data else replace(info, summary=info.description)
 
 
 def parse_fetch_options(data: Mapping[str, Any], source: str = "<settings>") -> FetchOptions:
@@ -99,6 +106,7 @@ def parse_fetch_result(result: FetchResult, options: FetchOptions) -> LinkInfo:
         page.canonical_url,
         page.language,
         page.content_type,
+        summary=page.summary,
     )
 
 
@@ -106,13 +114,15 @@ async def fetch_link_info(fetcher: Fetcher, url: str, options: FetchOptions) -> 
     """LinkInfo for one URL: oEmbed for videos (falling back to the page), else the page."""
     oembed = render_oembed_url(url, options)
     if oembed:
-        info = parse_oembed_result(await fetcher.fetch(oembed), url)
+        info = parse_oembed_result(await fetcher.fetch(oembed), url, options.max_description)
         if info.ok:
             return info
     return parse_fetch_result(await fetcher.fetch(url), options)
 
 
-def parse_oembed_result(result: FetchResult, url: str) -> LinkInfo:
+def parse_oembed_result(
+    result: FetchResult, url: str, max_description: int = FetchOptions.max_description
+) -> LinkInfo:
     if result.error or result.status != 200:
         return LinkInfo(url, error=f"oEmbed: {result.error or f'HTTP {result.status}'}")
     try:
@@ -123,7 +133,8 @@ def parse_oembed_result(result: FetchResult, url: str) -> LinkInfo:
     site = str(data.get("provider_name", "")) if isinstance(data, dict) else ""
     if not title:
         return LinkInfo(url, error="oEmbed: no title")
-    return LinkInfo(url, url, title, description, site, content_type="text/html")
+    summary = render_summary_cut(description, max_description)
+    return LinkInfo(url, url, title, description, site, content_type="text/html", summary=summary)
 
 
 async def fetch_many(
