@@ -101,6 +101,20 @@ def test_redirect_chain_is_followed_and_recorded(server: LocalServer) -> None:
     assert result.permanent_redirect == server.url("/c")
 
 
+def test_credentials_go_to_their_own_origin_only(hosts: list[LocalServer]) -> None:
+    first, second, _ = hosts
+    first.routes["/a"] = Reply(302, {"Location": "/b"})  # same origin: the token goes along
+    first.routes["/b"] = Reply(302, {"Location": second.url("/c")})
+    second.routes["/c"] = Reply(body=b"final")
+    secret = {"Authorization": "Bearer t0ken", "X-Auth-Token": "t0ken", "Accept": "text/html"}
+    result = fetch(first.url("/a"), headers=secret)
+    assert result.body == b"final"
+    assert [s.headers.get("Authorization") for s in first.seen] == ["Bearer t0ken"] * 2
+    (asked,) = second.seen
+    assert "Authorization" not in asked.headers and "X-Auth-Token" not in asked.headers
+    assert asked.headers["Accept"] == "text/html"
+
+
 def test_temporary_redirect_is_not_permanent(server: LocalServer) -> None:
     server.routes["/a"] = Reply(301, {"Location": "/b"})
     server.routes["/b"] = Reply(302, {"Location": "/c"})

@@ -50,7 +50,10 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 HOST_BUSY_STATUSES = frozenset({429, 503})
 SHARED_BYTES = 65536  # a GET keeping at most this much is asked once per run (a peek)
 PEEK_SECONDS = 2.0  # once the status is in, a peek waits this long at most for its bytes
-TIMEOUT_RETRIES = 1  # a server that did not answer in time once gets one more chance
+TIMEOUT_RETRIES = 1
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "cookie", "proxy-authorization", "x-auth-token"}
+)  # a server that did not answer in time once gets one more chance
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,8 @@ class Fetcher:
                 return stop
             if result.status == 303:
                 method = "GET"
+            if parse_origin(target) != parse_origin(current):
+                extra = _without_credentials(extra)  # a token is for its own server only
             current = target
             seen.add(target)
 
@@ -395,6 +400,12 @@ class Fetcher:
         finally:
             await response.aclose()
         return response.status, headers, body, failure
+
+
+def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` less those that carry credentials, as browsers and httpx drop them on a
+    redirect to another origin."""
+    return {k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS}
 
 
 def _failed(hop: _Hop, failure: FailureKind, detail: str) -> FetchResult:
