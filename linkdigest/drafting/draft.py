@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from linkdigest.drafting.gather import read_sources
 from linkdigest.drafting.sources import (
     DEFAULT_TIMEZONE,
     Candidate,
@@ -25,7 +26,6 @@ from linkdigest.drafting.sources import (
     Skipped,
     SourceSettings,
     parse_source_settings,
-    read_sources,
 )
 from linkdigest.errors import ConfigError, ContentError
 from linkdigest.fetching.fetch import DAY, FetchOptions, LinkInfo, fetch_many

@@ -54,6 +54,34 @@ class SourceKind(StrEnum):
     FEED = "feed"
     READING_LIST = "reading-list"
     BOOKMARKS = "bookmarks"
+    # exports (linkdigest.drafting.exports)
+    POCKET = "pocket"
+    PINBOARD = "pinboard"
+    RAINDROP = "raindrop"
+    INSTAPAPER = "instapaper"
+    FIREFOX = "firefox"
+    CHROME = "chrome"
+    OPML = "opml"
+    # services over their APIs (linkdigest.drafting.services)
+    MINIFLUX = "miniflux"
+    GOOGLE_READER = "google-reader"
+    MASTODON = "mastodon"
+    # a pasted page (linkdigest.drafting.pasted)
+    PASTED = "pasted"
+
+
+API_KINDS = frozenset({SourceKind.MINIFLUX, SourceKind.GOOGLE_READER, SourceKind.MASTODON})
+# Kinds whose items sit in folders (or lists, collections, categories, labels): the ones
+# ``folders`` can choose from. Pinboard and Mastodon have tags only.
+FOLDER_KINDS = frozenset(SourceKind) - {
+    SourceKind.INBOX,
+    SourceKind.FEED,
+    SourceKind.READING_LIST,
+    SourceKind.PINBOARD,
+    SourceKind.MASTODON,
+    SourceKind.PASTED,
+}
+MASTODON_COLLECTIONS = ("bookmarks", "favourites")
 
 
 @dataclass(frozen=True)
@@ -146,13 +174,18 @@ class SourceSettings:
     url: str = ""
     section: str = ""
     folders: tuple[str, ...] = ()
+    user: str = ""  # google-reader: the account's user name
+    token_env: str = ""  # API kinds: the environment variable holding the token ("": default)
+    collection: str = ""  # mastodon: bookmarks or favourites
 
     @property
     def name(self) -> str:
         return self.url or self.path
 
 
-SOURCE_KEYS = frozenset({"type", "path", "url", "section", "folders"})
+SOURCE_KEYS = frozenset(
+    {"type", "path", "url", "section", "folders", "user", "token_env", "collection"}
+)
 
 
 def parse_source_settings(table: Mapping[str, Any], source: str, index: int) -> SourceSettings:
@@ -168,12 +201,43 @@ def parse_source_settings(table: Mapping[str, Any], source: str, index: int) -> 
     except ValueError:
         raise ConfigError(source, None, f"{where}: type must be one of {kinds}") from None
     path, url = str(table.get("path", "")), str(table.get("url", ""))
-    if bool(path) == bool(url) or (url and kind is not SourceKind.FEED):
+    if kind in API_KINDS:
+        if path or not is_http_url(url):
+            raise ConfigError(source, None, f"{where}: a {kind} source needs the http(s) url")
+    elif bool(path) == bool(url) or (url and kind is not SourceKind.FEED):
         raise ConfigError(source, None, f"{where}: give a path (or, for a feed, a url)")
     folders = table.get("folders", [])
     if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
         raise ConfigError(source, None, f"{where}: folders must be a list of strings")
-    return SourceSettings(kind, path, url, str(table.get("section", "")), tuple(folders))
+    if folders and kind not in FOLDER_KINDS:
+        raise ConfigError(source, None, f"{where}: a {kind} source has no folders")
+    options = _source_options(table, kind, source, where)
+    return SourceSettings(kind, path, url, str(table.get("section", "")), tuple(folders), **options)
+
+
+def _source_options(
+    table: Mapping[str, Any], kind: SourceKind, source: str, where: str
+) -> dict[str, str]:
+    """``user``, ``token_env`` and ``collection``: each only where its kind reads it."""
+    options = {k: str(table[k]).strip() for k in ("user", "token_env", "collection") if k in table}
+    allowed = {
+        "user": kind is SourceKind.GOOGLE_READER,
+        "token_env": kind in API_KINDS,
+        "collection": kind is SourceKind.MASTODON,
+    }
+    for key in options:
+        if not allowed[key]:
+            raise ConfigError(source, None, f"{where}: a {kind} source takes no {key}")
+    if kind is SourceKind.GOOGLE_READER and not options.get("user"):
+        raise ConfigError(source, None, f"{where}: a google-reader source needs its user")
+    collection = options.setdefault(
+        "collection", "bookmarks" if kind is SourceKind.MASTODON else ""
+    )
+    if kind is SourceKind.MASTODON and collection not in MASTODON_COLLECTIONS:
+        raise ConfigError(
+            source, None, f"{where}: collection must be bookmarks or favourites, not {collection!r}"
+        )
+    return options
 
 
 def render_source_path(path: str, month: Month) -> str:
