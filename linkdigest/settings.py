@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
@@ -19,10 +20,25 @@ def read_settings_file(path: str | Path = DEFAULT_PATH) -> dict[str, Any]:
     try:
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ConfigError(str(path), None, f"cannot read settings: {error.strerror}") from error
+        raise ConfigError(
+            str(path),
+            None,
+            f"cannot read settings: {error.strerror}; run in the blog's folder or give "
+            "--settings FILE",
+        ) from error
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        raise ConfigError(str(path), line, f"not valid TOML: {error}") from error
+        line, what = parse_toml_error(str(error))
+        raise ConfigError(str(path), line, f"not valid TOML ({what}); fix that line") from error
+
+
+def parse_toml_error(message: str) -> tuple[int | None, str]:
+    """The line and the rest of tomllib's message, whose place is only in its text
+    ("Invalid value (at line 3, column 11)") before Python 3.14."""
+    found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message)
+    if not found:
+        return None, message
+    what, line, column = found.groups()
+    return int(line), f"{what[:1].lower()}{what[1:]} at column {column}"
 
 
 def parse_table(

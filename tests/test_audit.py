@@ -282,6 +282,5 @@ def test_audit_says_what_to_install(
 def test_audit_says_to_run_make_audit_when_its_node_tools_are_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("scripts.audit.AUDIT_TOOLS", tmp_path)
-    assert audit_main(["--chromium", "/bin/sh"]) == 1
-    assert "tools/audit/node_modules is missing: run `make audit`" in capsys.readouterr().err
+    assert audit_main(["--chromium", "/bin/sh", "--tools", str(tmp_path)]) == 1
+    assert f"{tmp_path}/node_modules is missing: run `make audit`" in capsys.readouterr().err

@@ -68,7 +68,8 @@ def check_golden(name: str, text: str) -> None:
 
 
 def test_new_draft_matches_the_golden_file(site: Path, capsys) -> None:
-    assert draft(site, "--offline") == 2  # the fixtures hold bad input on purpose
+    # The fixtures hold bad input on purpose: warnings, each at its source:line; exit 0.
+    assert draft(site, "--offline") == 0
     text = (site / DRAFT).read_text(encoding="utf-8")
     check_golden("2026-11-new.md", text)
     digest = parse_digest(text)
@@ -104,7 +105,7 @@ def test_rerun_merges_new_links_and_keeps_every_edited_line(site: Path, capsys) 
         inbox.write("## Tools\nhttps://tools.example.org/make Make, again\n")
     capsys.readouterr()
 
-    assert draft(site, "--offline") == 2
+    assert draft(site, "--offline") == 0
     merged = path.read_text(encoding="utf-8")
     check_golden("2026-11-merged.md", merged)
     it = iter(merged.splitlines(keepends=True))
@@ -122,14 +123,22 @@ def test_rerun_merges_new_links_and_keeps_every_edited_line(site: Path, capsys) 
     assert backup.read_text(encoding="utf-8") == edited
     assert "merged into" in capsys.readouterr().err
 
-    assert draft(site, "--offline") == 2
+    assert draft(site, "--offline") == 0
     assert path.read_text(encoding="utf-8") == merged  # nothing new: nothing changes
     assert len(list((site / DRAFT.parent).glob("*.bak"))) == 1
     assert "nothing new" in capsys.readouterr().err
 
 
+def test_strict_makes_a_skipped_line_exit_2_and_still_writes_the_draft(site: Path, capsys) -> None:
+    assert draft(site, "--offline", "--strict") == 2
+    assert (site / DRAFT).read_text(encoding="utf-8") == (GOLDEN / "2026-11-new.md").read_text(
+        encoding="utf-8"
+    )
+    assert "sources/inbox.txt:8: no URL in 'not a url at all'" in capsys.readouterr().err
+
+
 def test_dry_run_prints_and_writes_nothing(site: Path, capsys) -> None:
-    assert draft(site, "--offline", "--dry-run") == 2
+    assert draft(site, "--offline", "--dry-run") == 0
     out = capsys.readouterr().out
     assert out == (GOLDEN / "2026-11-new.md").read_text(encoding="utf-8")
     assert not (site / DRAFT).exists()
@@ -261,7 +270,7 @@ def test_titles_and_feeds_come_over_the_network(servers, capsys) -> None:
 def test_offline_never_opens_a_connection(servers, capsys) -> None:
     server, root = servers
     argv = ["2026-11", "--settings", str(root / "linkdigest.toml"), "--no-cache", "--offline"]
-    assert main(argv) == 2  # the feed at a URL was skipped
+    assert main(argv) == 0  # the feed at a URL was skipped: a warning
     assert server.seen == []
     assert "offline: feed not read" in capsys.readouterr().err
 

@@ -312,6 +312,32 @@ def test_interrupted_deploy_can_be_run_again(
 
 
 @pytest.mark.slow
+def test_ctrl_c_during_a_deploy_says_what_was_written_and_a_re_run_finishes(
+    publisher: Publisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = publisher.build()
+    real_copy, copied = deploy_module.copy_file_atomic, []
+
+    def ctrl_c_midway(source: Path, target: Path) -> None:
+        if len(copied) == 5:
+            raise KeyboardInterrupt
+        copied.append(target)
+        real_copy(source, target)
+
+    monkeypatch.setattr(deploy_module, "copy_file_atomic", ctrl_c_midway)
+    code, _, err = publisher.publish("--skip-gates", "content,links")
+    assert code == 130 and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("publish: interrupted; wrote .gz copies in ")
+    assert "part of the deploy to local (each file whole; publish again to finish it)" in err
+    assert not (publisher.tmp / "state" / "local.json").exists()
+    monkeypatch.setattr(deploy_module, "copy_file_atomic", real_copy)
+    code, _, err = publisher.publish("--skip-gates", "content,links")
+    assert code == 0, err
+    dest = publisher.dest
+    assert snapshot(dest) == {**snapshot(build.output), MARKER: (dest / MARKER).read_bytes()}
+
+
+@pytest.mark.slow
 def test_skipped_gates_are_printed_loudly(publisher: Publisher) -> None:
     publisher.build()
     code, _, err = publisher.publish("--skip-gates", "links,content")
@@ -359,10 +385,10 @@ def test_make_publish_passes_target_dry_run_and_skipped_gates() -> None:
         "TARGET=pages", "DRY_RUN=1", "SKIP_GATES=links,content", "ALLOW_UNVERIFIED=1"
     )
     build = next(i for i, line in enumerate(lines) if "-s publishconf.py --fatal warnings" in line)
-    script = next(i for i, line in enumerate(lines) if "scripts/publish.py" in line)
+    script = next(i for i, line in enumerate(lines) if "linkdigest publish" in line)
     assert build < script
     assert "--target pages" in lines[script] and "--dry-run" in lines[script]
     assert "--skip-gates links,content" in lines[script] and "--allow-unverified" in lines[script]
-    plain = next(line for line in make_lines("DRY_RUN=0") if "scripts/publish.py" in line)
+    plain = next(line for line in make_lines("DRY_RUN=0") if "linkdigest publish" in line)
     assert "--dry-run" not in plain and "--target" not in plain and "--skip-gates" not in plain
     assert "--allow-unverified" not in plain

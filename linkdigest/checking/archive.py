@@ -108,16 +108,20 @@ def read_post_dates(paths: Iterable[str]) -> dict[str, str]:
 
 
 async def fetch_archived_copies(
-    report: CheckReport, http: HttpSettings, endpoint: str
+    report: CheckReport, http: HttpSettings, endpoint: str, fetcher: Fetcher | None = None
 ) -> CheckReport:
-    """``report`` with the archived copy closest to each post's date for every dead link."""
+    """``report`` with the archived copy closest to each post's date for every dead link
+    (asked through ``fetcher`` when the caller has one, which stays open)."""
     dead = [f for f in report.dead if is_http_url(f.check.url)]
     dates = read_post_dates(p.path for f in dead for p in f.places)
     wanted = [(f.check.url, dates[p.path]) for f in dead for p in f.places if p.path in dates]
     if not wanted:
         return report
-    async with Fetcher(http) as fetcher:
+    if fetcher is not None:
         found = await fetch_snapshots(fetcher, endpoint, wanted)
+    else:
+        async with Fetcher(http) as own:
+            found = await fetch_snapshots(own, endpoint, wanted)
     snapshots = {pair: snapshot.url for pair, snapshot in found.items()}
     return replace(report, findings=add_archives(list(report.findings), snapshots, dates))
 

@@ -96,15 +96,20 @@ async def check_places(
     site: BuiltSite | None = None,
     progress: Progress | None = None,
     backend: object | None = None,
+    fetcher: Fetcher | None = None,
 ) -> CheckReport:
     """Check every link of ``places`` (and of ``site``, when given): local verdicts from
-    disk and syntax, network verdicts through one Fetcher; a report by verdict."""
+    disk and syntax, network verdicts through one Fetcher: ``fetcher`` when the caller
+    has one (it stays open), else one built here at the paces ``cache`` remembers."""
     local, extra = check_local(places, content, site)
     every = list(dict.fromkeys([*places, *extra]))  # a reference can be both
     urls = [ref.url for ref in every if is_http_url(ref.url) and ref.url not in local]
-    fetcher = Fetcher(http, backend=backend, pacing=cache.paces(time.time()))  # type: ignore[arg-type]
-    async with fetcher:
+    if fetcher is not None:
         checks = await check_urls(fetcher, urls, cache, options, progress)
+    else:
+        own = Fetcher(http, backend=backend, pacing=cache.paces(time.time()))  # type: ignore[arg-type]
+        async with own:
+            checks = await check_urls(own, urls, cache, options, progress)
     checks.update(local)
     return CheckReport(checks, collect_findings(checks, every))
 

@@ -29,7 +29,7 @@ from linkdigest.checking.verdicts import CheckOptions
 from linkdigest.errors import ConfigError, ContentError, UsageError
 from linkdigest.files import read_content_text, write_text_atomic
 from linkdigest.format.digest import Problem, is_digest, parse_digest, parse_front_matter
-from linkdigest.net import HttpSettings
+from linkdigest.net import Fetcher, HttpSettings
 from linkdigest.shipping.deploy import MARKER, Changes
 from linkdigest.site.postchecks import check_front_matter
 
@@ -352,13 +352,16 @@ async def check_links(
     allow_unverified: bool = False,
     progress: Progress | None = None,
     content: Path | None = None,
+    fetcher: Fetcher | None = None,
 ) -> LinksGate:
     """No dead link among ``refs``, and none unverified unless ``allow_unverified``: the
     same check as ``make links``, every problem at the file:line where it is written."""
     note = f"{len({r.url for r in refs})} links in {posts} new or changed posts"
     if not refs:
         return LinksGate(GateResult("links", note=note))
-    report = await check_places(refs, http, cache, options, content=content, progress=progress)
+    report = await check_places(
+        refs, http, cache, options, content=content, progress=progress, fetcher=fetcher
+    )
     return judge_links_gate(report, note, allow_unverified)
 
 

@@ -1,18 +1,11 @@
-"""Pieces every command-line front end shares: progress on stderr and one-line errors.
-
-This is the command-line layer: the only part of the package that prints.
-"""
+"""What the commands print on stderr: progress, and messages that start with the program."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from linkdigest.errors import DigestError
-from linkdigest.net.cache import Cache, read_cache
-
-OK, ERROR, PROBLEMS = 0, 1, 2
 
 
 class Progress:
@@ -38,20 +31,12 @@ class Progress:
         self.stream.flush()
 
 
+def say(program: str, message: str) -> None:
+    """One line on stderr: ``program: message``."""
+    print(f"{program}: {message}", file=sys.stderr, flush=True)
+
+
 def report_error(program: str, error: DigestError) -> int:
-    """Print ``program: where: what`` (errors carry their file and line) and return 1."""
-    print(f"{program}: {error}", file=sys.stderr)
-    return ERROR
-
-
-def read_run_cache(
-    program: str, path: str | Path, *, disabled: bool, normalise: bool = True
-) -> Cache:
-    """The run's cache: empty when ``disabled`` (``--no-cache``); an unreadable file is set
-    aside and said so on stderr."""
-    if disabled:
-        return Cache(Path(path), normalise=normalise)
-    cache = read_cache(path, normalise=normalise)
-    if cache.recovered:
-        print(f"{program}: {cache.recovered}", file=sys.stderr)
-    return cache
+    """Print ``program: where: what; what to do`` (errors carry their place) and return 1."""
+    say(program, str(error))
+    return 1

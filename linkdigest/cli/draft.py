@@ -1,0 +1,132 @@
+"""Draft the monthly digest from the inbox, feeds, reading lists and bookmarks.
+
+  linkdigest draft 2026-11               write (or merge into) the month's draft
+  linkdigest draft 2026-11 --dry-run     print the result; write nothing
+  linkdigest draft 2026-11 --offline     no network: titles only from sources and the cache
+  linkdigest draft 2026-11 --strict      exit 2 when something was skipped
+
+Sources, sections and the draft's front matter are set in the [draft] table of
+linkdigest.toml (its paths are relative to that file's folder). An existing draft is never
+overwritten: new links are inserted at the end of their sections (a timestamped .bak copy
+is kept) and every other line stays as it was; a digest whose Status is not draft is never
+touched. Every skipped item is a warning on stderr, named as source:line. Exit codes: 0
+drafted (even with warnings), 2 something was skipped and --strict was given, 1 usage or
+settings error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linkdigest.cli.exits import ERROR, OK, PROBLEMS
+from linkdigest.cli.setup import FETCH_CACHE, Session
+from linkdigest.settings import DEFAULT_PATH
+
+if TYPE_CHECKING:
+    from linkdigest.drafting.draft import DraftRun
+    from linkdigest.fetching.fetch import LinkInfo
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "month", nargs="?", default="", help="the month to draft, YYYY-MM (for example 2026-11)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the result, write nothing")
+    parser.add_argument("--offline", action="store_true", help="never use the network")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 2 when an item was skipped (default 0)"
+    )
+    parser.add_argument("--settings", default=str(DEFAULT_PATH), help="settings file (TOML)")
+    parser.add_argument("--cache", default=str(FETCH_CACHE), help="fetch cache file")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write cache")
+
+
+def run(args: argparse.Namespace, session: Session) -> int:
+    if not args.month:
+        session.say("which month? give it as YYYY-MM (make draft MONTH=2026-11)")
+        return ERROR
+    import asyncio
+
+    result = asyncio.run(build(args, session))
+    report(result)
+    write(result, args.dry_run, session)
+    return PROBLEMS if result.skipped and args.strict else OK
+
+
+async def build(args: argparse.Namespace, session: Session) -> DraftRun:
+    from linkdigest.drafting.draft import build_draft, parse_draft_settings
+    from linkdigest.drafting.sources import parse_month
+    from linkdigest.fetching.fetch import parse_fetch_options
+
+    settings = parse_draft_settings(session.data, session.source)
+    options = parse_fetch_options(session.data, session.source)
+    month = parse_month(args.month, settings.timezone)
+    cache = session.fetch_cache(args.cache, disabled=args.no_cache)
+    if args.offline:
+        return await build_draft(settings, session.base, month, None, cache, options)
+    async with session.fetcher() as fetcher:
+        result = await build_draft(
+            settings, session.base, month, fetcher, cache, options, _progress
+        )
+    if not args.no_cache and not args.dry_run:
+        session.write_fetch_cache(cache)
+    return result
+
+
+def _progress(total: int) -> Callable[[LinkInfo], None]:
+    from linkdigest.cli.output import Progress
+
+    progress = Progress("draft: fetching", total)
+    return lambda info: progress.advance(info.url)
+
+
+def report(result: DraftRun) -> None:
+    for item in result.skipped:
+        print(f"{item.where}: {item.message}", file=sys.stderr)
+    for candidate, where in result.plan.published:
+        print(
+            f"{candidate.where}: {candidate.url} was already published ({where}); left out",
+            file=sys.stderr,
+        )
+    for candidate, why in result.failures:
+        reason = f" ({why})" if why else ""
+        print(
+            f"{candidate.where}: {candidate.url}: no title{reason}; drafted with an empty "
+            f"title: write one, or run linkdigest fetch --fill {_shown(result.path)}",
+            file=sys.stderr,
+        )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def write(result: DraftRun, dry_run: bool, session: Session) -> None:
+    from linkdigest.files import write_text_atomic, write_text_with_backup
+
+    counts = ", ".join(f"{name} {count}" for name, count in result.counts.items())
+    where = _shown(result.path)
+    kept = len(result.plan.in_draft)
+    if not result.text:
+        session.say(f"{where}: nothing new ({kept} already in the draft)")
+        return
+    if dry_run:
+        sys.stdout.write(result.text)
+        action = "would write" if result.created else "would merge into"
+        session.say(f"{action} {where}: {counts} (dry run)")
+        return
+    if result.created:
+        write_text_atomic(result.path, result.text)
+        session.wrote(where)
+        session.say(f"wrote {where}: {counts}")
+    else:
+        backup = write_text_with_backup(result.path, result.text)
+        session.wrote(where)
+        session.say(f"merged into {where}: {counts}; {kept} already there (backup: {backup.name})")
