@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdigest.checking.places import parse_line_links, parse_markdown_links, read_content_links
+from linkdigest.checking.places import parse_markdown_links, read_content_links
 from linkdigest.format.digest import is_digest, parse_digest
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -45,7 +45,7 @@ CONTENT = Path(__file__).resolve().parent.parent / "content"
     ],
 )
 def test_parse_line_links(line: str, urls: list[str]) -> None:
-    assert parse_line_links(line) == urls
+    assert [ref.url for ref in parse_markdown_links(line)] == urls
 
 
 def test_lines_code_and_front_matter() -> None:

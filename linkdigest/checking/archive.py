@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from linkdigest.checking.report import CheckReport, Finding, add_archives, render_fix_plan
 from linkdigest.files import read_content_text, read_text_exact, write_text_with_backup
 from linkdigest.format.digest import parse_front_matter
+from linkdigest.format.markdown import parse_line_destinations
 from linkdigest.format.urls import is_http_url
 from linkdigest.net import Fetcher, HttpSettings
 
@@ -73,18 +74,18 @@ def render_fixed_text(text: str, fixes: Mapping[int, Mapping[str, str]]) -> str:
     lines = text.splitlines(keepends=True)
     for number, swaps in fixes.items():
         if 1 <= number <= len(lines):
-            for old, new in swaps.items():
-                lines[number - 1] = _destination(old).sub(
-                    new.replace("\\", "\\\\"), lines[number - 1]
-                )
+            lines[number - 1] = _swap_destinations(lines[number - 1], swaps)
     return "".join(lines)
 
 
-def _destination(url: str) -> re.Pattern[str]:
-    # Only as a link destination: after "](", "<", '="', "='" or "]: " (a reference
-    # definition); before ")", ">", a quote, a space (a link title) or the line's end.
-    before = r"""(?:(?<=\]\()|(?<=<)|(?<==")|(?<==')|(?<=\]:\s))"""
-    return re.compile(rf"""{before}{re.escape(url)}(?=[)>"'\s]|$)""")
+def _swap_destinations(line: str, swaps: Mapping[str, str]) -> str:
+    """Only a link destination changes (as the lexer reads it, which is where the checker
+    found it): not the same URL in the link's text, its title or the prose around it."""
+    for link in reversed(parse_line_destinations(line.rstrip("\r\n"))):
+        new = swaps.get(link.url, swaps.get(link.written))
+        if new is not None and link.written:
+            line = line[: link.dest_start] + new + line[link.dest_end :]
+    return line
 
 
 @dataclass(frozen=True)

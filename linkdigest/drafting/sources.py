@@ -26,7 +26,14 @@ from bs4 import BeautifulSoup, Tag
 from linkdigest.errors import ConfigError, DigestError
 from linkdigest.fetching.extract import render_summary_cut
 from linkdigest.fetching.fetch import FetchOptions
-from linkdigest.format.digest import iter_lines_with_code, parse_link_heading, parse_title
+from linkdigest.format.digest import is_entry_link, parse_title
+from linkdigest.format.markdown import (
+    URL_TRAIL,
+    Kind,
+    iter_lines_with_code,
+    parse_bare_url,
+    parse_line_links,
+)
 from linkdigest.format.text import render_plain_text
 from linkdigest.format.urls import is_http_url
 from linkdigest.net import Fetcher
@@ -34,9 +41,7 @@ from linkdigest.net import Fetcher
 MAX_SUMMARY = FetchOptions().max_description  # the [fetch] setting; draft passes its value
 MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 MONTH_NAMES = tuple(calendar.month_name[1:])  # English, whatever the locale says
-BARE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 SCHEMELESS_URL = re.compile(r"(?<![\w/@.])www\.[\w-]+(?:\.[\w-]+)+[^\s<>]*", re.IGNORECASE)
-URL_TRAIL = ".,;:!?'\"*_~。、，．！？：；」』】》"  # noqa: RUF001 (full-width marks end URLs and notes in CJK text)
 LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,9}[.)])\s+(?P<text>.*)$")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
 NAME_LINE = re.compile(r"^\s*(?P<name>[^\s:#>][^:]{0,79}?)\s*[:：]\s*$")  # noqa: RUF001 (full-width marks end URLs and notes in CJK text)
@@ -284,43 +289,21 @@ def parse_link_line(text: str) -> LinkLine | None:
 
 
 def _find_markdown_link(text: str) -> tuple[int, int, str, str] | None:
-    for match in re.finditer(r"(?<![\\!])\[", text):
-        close = _find_closing(text, match.start(), "[", "]")
-        if close is None or text[close + 1 : close + 2] != "(":
-            continue
-        end = _find_closing(text, close + 1, "(", ")")
-        link = parse_link_heading(text[match.start() : end + 1]) if end else None
-        if link and link[0].strip():
-            return match.start(), end + 1, link[0], link[1]  # type: ignore[operator]
-    autolink = re.search(r"<(https?://[^\s<>]+)>", text, re.IGNORECASE)
-    if autolink:
-        return autolink.start(), autolink.end(), "", autolink[1]
-    return None
-
-
-def _find_closing(text: str, start: int, opening: str, closing: str) -> int | None:
-    """The index of the bracket closing the one at ``start`` (escapes and nesting honoured)."""
-    depth, index = 0, start
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        depth += 1 if char == opening else -1 if char == closing else 0
-        if depth == 0:
-            return index
-        index += 1
+    """The first link with a title (an inline link a digest entry could be), else the first
+    http(s) autolink: (start, end, title Markdown, URL)."""
+    links = parse_line_links(text)
+    for link in links:
+        if is_entry_link(link) and link.text.strip():
+            return link.start, link.end, link.text.strip(), link.url
+    for link in links:
+        if link.kind is Kind.AUTOLINK and link.url.lower().startswith(("http://", "https://")):
+            return link.start, link.end, "", link.url
     return None
 
 
 def _find_bare_url(text: str) -> tuple[int, int, str, str] | None:
-    match = BARE_URL.search(text)
-    if not match:
-        return None
-    url = match.group(0).rstrip(URL_TRAIL)
-    while url.endswith(")") and url.count("(") < url.count(")"):
-        url = url[:-1].rstrip(URL_TRAIL)  # "(see https://a.example/x)": the ")" is prose
-    return match.start(), match.start() + len(url), "", url
+    found = parse_bare_url(text)
+    return (found[0], found[1], "", found[2]) if found else None
 
 
 def _strip_emphasis(text: str) -> str:

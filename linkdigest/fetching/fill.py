@@ -7,21 +7,13 @@ every other line, and any title or summary a person wrote, stays byte for byte a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from linkdigest.format.digest import (
-    HEADING,
-    QUOTE,
-    iter_lines_with_code,
-    parse_front_matter,
-    parse_link_heading,
-)
+from linkdigest.format.digest import HEADING, QUOTE, parse_front_matter, parse_link_heading
+from linkdigest.format.markdown import iter_lines_with_code, parse_lone_url
 from linkdigest.format.render import escape_markdown_text, render_destination
 from linkdigest.format.urls import is_http_url
-
-BARE_URL = re.compile(r"^\s*<?(?P<url>https?://[^\s<>]+)>?\s*$")
 
 
 @dataclass(frozen=True)
@@ -56,15 +48,15 @@ def parse_fill_targets(text: str) -> list[FillTarget]:
 
 
 def _target_at(lines: list[str], index: int) -> FillTarget | None:
-    bare = BARE_URL.match(lines[index])
-    if bare and is_http_url(bare["url"]):
-        return FillTarget(bare["url"], index, index + 1, bare=True)
+    bare = parse_lone_url(lines[index])
+    if bare and is_http_url(bare):
+        return FillTarget(bare, index, index + 1, bare=True)
     heading = HEADING.match(lines[index])
     if not heading or len(heading["level"]) != 3:
         return None
     text = (heading["text"] or "").strip()
-    plain = BARE_URL.match(text)
-    link = ("", plain["url"]) if plain else parse_link_heading(text)
+    plain = parse_lone_url(text)
+    link = ("", plain) if plain else parse_link_heading(text)
     if link is None or not is_http_url(link[1]):
         return None
     end = _summary_end(lines, index)

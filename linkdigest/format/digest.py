@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from linkdigest.format.markdown import Kind, Link, iter_lines_with_code, parse_line_links
 from linkdigest.format.urls import is_http_url, is_video_url, normalise_for_dedup, parse_domain
 
 DEFAULT_CATEGORY = "summary"
@@ -21,9 +22,7 @@ STATUSES = ("draft", "published", "hidden")
 META_LINE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 META_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)$")
 HEADING = re.compile(r"^ {0,3}(?P<level>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
-FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 QUOTE = re.compile(r"^ {0,3}> ?(?P<text>.*)$")
-SIMPLE_TITLE = re.compile(r"\[[^\[\]\\]*\]")
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -161,20 +160,6 @@ def parse_digest(text: str) -> Digest:
     return builder.finish(front)
 
 
-def iter_lines_with_code(lines: list[str], start: int) -> Iterator[tuple[int, str, bool]]:
-    """Yield (index, line, is_code) from ``start``: is_code for a code fence's own lines and
-    everything between them, where headings, links and URLs are only text."""
-    fence = ""
-    for index in range(start, len(lines)):
-        line = lines[index]
-        fence_match = FENCE.match(line)
-        if fence_match and (not fence or fence_match["fence"].startswith(fence)):
-            fence = "" if fence else fence_match["fence"][0] * 3
-            yield index, line, True
-        else:
-            yield index, line, bool(fence)
-
-
 def _iter_blocks(lines: list[str], start: int) -> Iterator[tuple[int, int, str, str]]:
     """Yield (line number, heading level or 0, heading text, raw line) outside code fences."""
     for index, line, is_code in iter_lines_with_code(lines, start):
@@ -291,44 +276,18 @@ class _DigestBuilder:
 def parse_link_heading(text: str) -> tuple[str, str] | None:
     """Split ``[title](url)`` (the whole heading text) into raw title Markdown and URL."""
     text = text.strip()
-    if not text.startswith("["):
+    links = parse_line_links(text)
+    if not links or links[0].start != 0 or links[0].end != len(text):
         return None
-    simple = SIMPLE_TITLE.match(text)  # most titles have no brackets or backslashes
-    close = simple.end() - 1 if simple else _find_closing_bracket(text)
-    if close is None or text[close + 1 : close + 2] != "(" or not text.endswith(")"):
-        return None
-    destination = _parse_destination(text[close + 2 : -1].strip())
-    if destination is None:
-        return None
-    return text[1:close].strip(), destination
+    return (links[0].text.strip(), links[0].url) if is_entry_link(links[0]) else None
 
 
-def _find_closing_bracket(text: str) -> int | None:
-    depth = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        depth += {"[": 1, "]": -1}.get(char, 0)
-        if depth == 0:
-            return index
-        index += 1
-    return None
-
-
-LINK_TITLE = re.compile(r"""^(?P<url>.*?)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?$""", re.DOTALL)
-
-
-def _parse_destination(inner: str) -> str | None:
-    if inner.startswith("<"):
-        end = inner.find(">")
-        return inner[1:end] if end > 0 and not inner[end + 1 :].strip().startswith(")") else None
-    url = LINK_TITLE.match(inner)["url"]  # type: ignore[index]
-    if not url or re.search(r"\s", url) or url.count("(") != url.count(")"):
-        return None
-    return BACKSLASH_ESCAPE.sub(r"\1", url)
+def is_entry_link(link: Link) -> bool:
+    """A link a digest entry can be: an inline link (not an image) whose URL has no spaces
+    unless written in angle brackets."""
+    if link.kind is not Kind.INLINE or link.image:
+        return False
+    return link.bracketed or not any(char.isspace() for char in link.url)
 
 
 def parse_title(title_markdown: str) -> str:

@@ -12,14 +12,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from linkdigest.format.digest import Problem
+from linkdigest.format.markdown import Kind, parse_links
 
-# Only where Pelican resolves them: a Markdown link or image destination, a reference
-# definition, or an HTML URL attribute; `{static}` inside prose or code is just text.
-REFERENCE = re.compile(
-    r"""(?:\]\(\s*<?|^\s{0,3}\[[^\]\n]+\]:\s*<?|\b(?:href|src|poster)\s*=\s*["']?)"""
-    r"""[{|](?P<kind>static|filename|attach)[|}](?P<path>[^\s)"'>]+)""",
-    re.MULTILINE,
-)
+# Only where Pelican resolves them: in a URL the build writes (a Markdown link or image
+# destination, a reference definition, an HTML URL attribute); in prose or code it is text.
+INTRASITE = re.compile(r"^[{|](?P<kind>static|filename|attach)[|}](?P<path>.+)$")
 MARKERS = ("static}", "filename}", "attach}", "static|", "filename|", "attach|")
 
 
@@ -35,8 +32,9 @@ def parse_references(text: str) -> list[Reference]:
     if not any(marker in text for marker in MARKERS):
         return []
     return [
-        Reference(text.count("\n", 0, match.start()) + 1, match["kind"], match["path"])
-        for match in REFERENCE.finditer(text)
+        Reference(link.line, match["kind"], match["path"])
+        for link in parse_links(text)
+        if link.kind is not Kind.REFERENCE and (match := INTRASITE.match(link.url))
     ]
 
 
