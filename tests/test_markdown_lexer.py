@@ -21,6 +21,7 @@ from pelican.settings import read_settings
 from linkdigest.checking.archive import render_fixed_text
 from linkdigest.checking.places import parse_markdown_links
 from linkdigest.format.digest import parse_digest
+from linkdigest.format.render import render_destination
 from linkdigest.format.markdown import (
     Kind,
     iter_lines_with_code,
@@ -276,3 +277,19 @@ def test_the_build_and_the_checker_agree_on_every_url(document: str) -> None:
     definitions = {link.url for link in parse_links(document) if link.kind is Kind.DEFINITION}
     assert set(build) <= places
     assert places - set(build) <= definitions
+    # A digest renders its entries itself, from the parser's URL: the same as the build's.
+    assert {entry.url for entry in parse_digest(document).entries} <= set(build)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=14))
+def test_a_written_destination_reads_back_as_its_url(path: str) -> None:
+    """What the drafter and fill mode write, the build and every scanner read back."""
+    url = "https://w.example/" + path
+    markdown = f"### [T]({render_destination(url)})"
+    (link,) = parse_links(markdown)
+    assert link.url == url.replace("<", "%3C").replace(">", "%3E")
+    assert _build_urls(markdown) == [link.url]
+    assert [entry.url for entry in parse_digest(FRONT + "## S\n\n" + markdown).entries] == [
+        link.url
+    ]

@@ -319,7 +319,10 @@ def _scan_parenthesised(text: str, start: int) -> _Destination | None:
         if text[index] != " ":
             state.last = text[index]
     if state.backtrack == 0:
-        return _Destination(text[start : state.last_bracket - 1], start, state.last_bracket)
+        # Python-Markdown's fallback; with no ")" recorded its index is -1, which leaves out
+        # the last two characters of the destination and the last of the text.
+        end = state.last_bracket if state.last_bracket != -1 else len(text) - 1
+        return _Destination(text[start : end - 1], start, end)
     return None
 
 

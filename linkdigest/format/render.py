@@ -14,7 +14,8 @@ from linkdigest.format.digest import Digest, Entry, Section, parse_title
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}!])")
 ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 LINE_START_MARKERS = re.compile(r"^(\s*)([#>+\-]|\d+[.)])")
-DESTINATION_UNSAFE = re.compile(r"[\s<>]")
+# A quote would start a link title and end the destination where Python-Markdown reads it.
+DESTINATION_UNSAFE = re.compile(r"[\s<>\"']")
 
 
 def escape_markdown_text(text: str) -> str:
@@ -35,8 +36,11 @@ def escape_line_start(text: str) -> str:
 
 
 def render_destination(url: str) -> str:
-    """A link destination that Markdown reads back as exactly ``url``."""
-    url = url.strip()
+    """A link destination that Markdown reads back as exactly ``url`` (see
+    ``linkdigest.format.markdown``): backslashes and backticks escaped, what reads as an
+    entity reference kept as text, and in angle brackets when it holds a space, a quote,
+    ``<``, ``>`` or unbalanced parentheses."""
+    url = ENTITY_LIKE.sub("&amp;", url.strip()).replace("\\", "\\\\").replace("`", "\\`")
     if DESTINATION_UNSAFE.search(url) or url.count("(") != url.count(")"):
         return "<" + url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E") + ">"
     return url
