@@ -21,7 +21,6 @@ from pelican.settings import read_settings
 from linkdigest.checking.archive import render_fixed_text
 from linkdigest.checking.places import parse_markdown_links
 from linkdigest.format.digest import parse_digest
-from linkdigest.format.render import render_destination
 from linkdigest.format.markdown import (
     Kind,
     iter_lines_with_code,
@@ -29,6 +28,7 @@ from linkdigest.format.markdown import (
     parse_links,
     parse_lone_url,
 )
+from linkdigest.format.render import render_destination
 from linkdigest.site.references import parse_references
 from linkdigest.site.sanitize import render_safe_html
 
