@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from linkdigest.drafting.sources import (
-    BARE_URL,
     MONTH_NAMES,
-    URL_TRAIL,
     Candidate,
     Month,
     SourceResult,
 )
+from linkdigest.format.markdown import URL_TRAIL, Kind, parse_bare_urls, parse_line_links
+from linkdigest.format.urls import is_http_url
 
-MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+(?:\([^\s)]*\))?[^\s)]*)\)")
 CLOCK = re.compile(r"(?<!\d)(?:\d{1,2}:)?\d{1,2}:\d{2}(?!\d)")  # show notes' 00:12:30
 LEAD = re.compile(r"^\s*(?:[-*+•·>]|\d{1,3}[.)])\s+")
 LEADING = re.compile(r"^[\s\-\u2013\u2014:|·•*_)\]]+")  # dashes too
@@ -83,26 +82,26 @@ def parse_pasted(text: str, source: str, month: Month) -> SourceResult:
 def _blocks(text: str, month: Month) -> list[_Block]:
     blocks, current = [], _Block()
     for number, raw in enumerate(text.splitlines(), 1):
-        line = MARKDOWN_LINK.sub(r"\1 \2", raw.strip())
+        line = _unlink(raw.strip())
         if not line:
             if current.lines:
                 blocks.append(current)
             current = _Block()
             continue
-        current.lines.append(_Line(number, line, _find_urls(line), parse_pasted_date(line, month)))
+        current.lines.append(
+            _Line(number, line, tuple(parse_bare_urls(line)), parse_pasted_date(line, month))
+        )
     if current.lines:
         blocks.append(current)
     return blocks
 
 
-def _find_urls(text: str) -> tuple[tuple[int, int, str], ...]:
-    found = []
-    for match in BARE_URL.finditer(text):
-        url = match.group(0).rstrip(URL_TRAIL)
-        while url.endswith(")") and url.count("(") < url.count(")"):
-            url = url[:-1].rstrip(URL_TRAIL)  # "(https://a.example/x)": the ")" is prose
-        found.append((match.start(), match.start() + len(url), url))
-    return tuple(found)
+def _unlink(line: str) -> str:
+    """Each ``[title](url)`` as "title url", so that its URL is found among the prose."""
+    for link in reversed(parse_line_links(line)):
+        if link.kind is Kind.INLINE and not link.image and link.text and is_http_url(link.url):
+            line = f"{line[: link.start]}{link.text} {link.url}{line[link.end :]}"
+    return line
 
 
 def parse_pasted_date(text: str, month: Month) -> datetime | None:

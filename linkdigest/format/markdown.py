@@ -596,13 +596,19 @@ def parse_lone_url(text: str) -> str | None:
     return match["url"] if match else None
 
 
+def parse_bare_urls(text: str) -> list[tuple[int, int, str]]:
+    """The bare http(s) URLs in prose (which the build leaves as text), as (start, end, URL):
+    the punctuation after one and a ")" closing the prose's own bracket are not part of it."""
+    found = []
+    for match in BARE_URL.finditer(text):
+        url = match.group(0).rstrip(URL_TRAIL)
+        while url.endswith(")") and url.count("(") < url.count(")"):
+            url = url[:-1].rstrip(URL_TRAIL)  # "(see https://a.example/x)": the ")" is prose
+        found.append((match.start(), match.start() + len(url), url))
+    return found
+
+
 def parse_bare_url(text: str) -> tuple[int, int, str] | None:
-    """The first bare http(s) URL in prose (which the build leaves as text), as (start, end,
-    URL): the punctuation after it and a ")" closing the prose's own bracket are not part of it."""
-    match = BARE_URL.search(text)
-    if not match:
-        return None
-    url = match.group(0).rstrip(URL_TRAIL)
-    while url.endswith(")") and url.count("(") < url.count(")"):
-        url = url[:-1].rstrip(URL_TRAIL)  # "(see https://a.example/x)": the ")" is prose
-    return match.start(), match.start() + len(url), url
+    """The first bare http(s) URL in prose, as (start, end, URL), or None."""
+    found = parse_bare_urls(text)
+    return found[0] if found else None
