@@ -23,7 +23,7 @@ PORT ?= 8000
 PELICANOPTS ?=
 
 .DEFAULT_GOAL := html
-.PHONY: FORCE newsletter html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages
+.PHONY: FORCE newsletter html clean regenerate serve devserver publish test lint format bench fetch links draft audit golden help system-packages bench-packages
 
 help:
 	@echo "make html        build the site into $(OUTPUTDIR)/ (sets up $(VENV) first if needed)"
@@ -66,6 +66,10 @@ FORCE:
 # with apt-get), else named in one line (tools/system-packages).
 system-packages:
 	@tools/system-packages
+
+# Hugo, the build benchmark's peer (Debian's package), installed the same way.
+bench-packages:
+	@tools/bench-packages
 
 # --ignore-scripts: vnu-jar's install script would download a JDK; the system's Java is used.
 $(NODE_STAMP): tools/package.json tools/package-lock.json | system-packages
@@ -120,7 +124,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP) $(BENCH_NODE_STAMP)
+bench: $(STAMP) $(BENCH_NODE_STAMP) | bench-packages
 	$(BIN)/python benchmarks/build_speed.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/fetch_speed.py
 	$(BIN)/python benchmarks/link_check.py
