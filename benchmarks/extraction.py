@@ -44,6 +44,7 @@ NODE_TOOLS = ROOT / "benchmarks" / "tools"
 DEFAULT_COMMAND = f"{ROOT / '.venv' / 'bin' / 'python'} {ROOT / 'scripts' / 'fetch.py'}"
 FIELDS = ("title", "description")
 TIMEOUT = 60
+HELD_OUT_EVERY = 5
 QUOTES = str.maketrans(
     dict.fromkeys("\u2018\u2019\u201a", "'") | dict.fromkeys("\u201c\u201d\u201e", '"')
 )
@@ -203,6 +204,12 @@ def print_misses(pages: list[dict], per_page: list[Result]) -> None:
                 print(f"    got:      {result.values.get(name)!r}")
 
 
+def in_split(index: int, split: str) -> bool:
+    """Every 5th page is held out: rules are tuned on the others and checked on these."""
+    held_out = index % HELD_OUT_EVERY == HELD_OUT_EVERY - 1
+    return split == "all" or held_out == (split == "held-out")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds (timing)")
@@ -213,6 +220,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="our command line before --html (default: %(default)s)",
     )
     parser.add_argument("--kind", help="only pages of this kind")
+    parser.add_argument(
+        "--split",
+        choices=("all", "tuning", "held-out"),
+        default="all",
+        help="held-out: every 5th page of the manifest, kept out of tuning; tuning: the rest",
+    )
     parser.add_argument("--limit", type=int, help="only the first N pages (a quick look)")
     parser.add_argument("--misses", action="store_true", help="list our misses")
     parser.add_argument("--baseline-page", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
@@ -225,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(baseline(args.baseline_page[0]), ensure_ascii=False))
         return 0
     pages = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
+    pages = [p for i, p in enumerate(pages) if in_split(i, args.split)]
     pages = [p for p in pages if not args.kind or p["kind"] == args.kind][: args.limit]
     if not pages or args.rounds < 1:
         print("extraction: no pages to run (check --kind, --limit, --rounds)", file=sys.stderr)

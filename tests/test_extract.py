@@ -15,6 +15,7 @@ from linkdigest.fetching.extract import (
     parse_page,
     parse_pdf_title,
 )
+from linkdigest.fetching.text import render_description_text
 
 URL = "https://www.example.com/posts/hello"
 HTML_UTF8 = {"Content-Type": "text/html; charset=utf-8"}
@@ -40,14 +41,20 @@ def meta(attribute: str, key: str, content: str) -> str:
 
 # Precedence: each step wins over every later one and is used when the earlier ones are absent.
 # The sources are written in reverse order, so document order cannot explain the result.
+# The order is metascraper's (og:title, twitter:title, <title>, JSON-LD headline, title
+# classes), then ours: JSON-LD name of the page, itemprop name, the first <h1>.
 
 TITLE_SOURCES = [
     ("og:title", meta("property", "og:title", "From og"), "", "From og"),
     ("twitter:title", meta("name", "twitter:title", "From twitter"), "", "From twitter"),
+    ("title", "<title>From title</title>", "", "From title"),
     ("ld headline", ld({"@type": "WebSite", "headline": "From headline"}), "", "From headline"),
+    ("post-title", "", '<div class="post-title">From post</div>', "From post"),
+    ("entry-title", "", '<div class="entry-title">From entry</div>', "From entry"),
+    ("h1 title link", "", '<h1 class="Page-Title">x <a>From h1 link</a></h1>', "From h1 link"),
+    ("h1 title class", "", '<h1 class="big-title">From h1 class</h1>', "From h1 class"),
     ("ld name", ld({"@type": "BlogPosting", "name": "From ld name"}), "", "From ld name"),
     ("itemprop name", meta("itemprop", "name", "From itemprop"), "", "From itemprop"),
-    ("title", "<title>From title</title>", "", "From title"),
     ("h1", "", "<h1>From h1</h1>", "From h1"),
 ]
 
@@ -110,7 +117,7 @@ META_CASES = [
     ),
     ("several properties", '<meta property="og:title twitter:title" content="T">', "title", "T"),
     ("itemprop description", '<meta itemprop="description" content="D">', "description", "D"),
-    ("itemprop name", '<meta itemprop="name" content="T"><title>Other</title>', "title", "T"),
+    ("itemprop name", '<meta itemprop="name" content="T">', "title", "T"),
     (
         "stack overflow style",
         '<meta name="twitter:title" property="og:title" itemprop="name" content="T">',
@@ -147,7 +154,7 @@ def test_itemprop_meta_in_a_page_scope_counts() -> None:
         '<div itemscope itemtype="http://schema.org/VideoObject">'
         '<meta itemprop="name" content="The video"></div>'
     )
-    assert page("<title>Site - Video</title>", body).title == "The video"
+    assert page("", body + "<h1>Heading</h1>").title == "The video"
 
 
 def test_svg_title_is_not_the_page_title() -> None:
@@ -345,10 +352,14 @@ def test_titles_are_kept_whole_by_default(
     assert page(head, url=url).title == title
 
 
-# Normalisation: entities decoded once, whitespace collapsed, control characters removed.
+# Normalisation: entities decoded (twice when the page escaped them twice), whitespace
+# collapsed, control characters removed.
 
 TEXT_CASES = [
-    ("  Tom &amp;amp;\n\t  Jerry  ", "Tom &amp; Jerry"),
+    ("  Tom &amp;amp;\n\t  Jerry  ", "Tom & Jerry"),
+    ("&amp;bdquo;H\u00e4rting&amp;rdquo;", "\u201eH\u00e4rting\u201d"),
+    ("&amp;lt;b&amp;gt;", "<b>"),
+    ("AT&amp;T &amp; Co", "AT&T & Co"),
     ("caf&eacute; &#8212; it&#x2019;s", "café — it\u2019s"),
     ("&lt;b&gt;bold&lt;/b&gt;", "<b>bold</b>"),
     ("a&nbsp;&nbsp;b", "a b"),
@@ -412,7 +423,12 @@ CUT_CASES = [
         40,
         "Is this the real question?",
     ),
-    ("closing quote kept", 'He said "go home." ' + "word " * 20, 25, 'He said "go home."'),
+    (
+        "closing quote kept",
+        'He said "go home." ' + "word " * 20,
+        25,
+        "He said \u201cgo home.\u201d",
+    ),
     (
         "japanese full stop",
         "これは最初の文です。" + "次の文はとても長くて終わらない" * 3,
@@ -429,7 +445,7 @@ def test_summary_cut(text: str, limit: int, expected: str) -> None:
     info = page(meta("name", "description", text), max_description=limit)
     assert info.summary == expected
     assert len(info.summary) <= limit
-    assert info.description == text.strip()  # the page's description is data: never cut
+    assert info.description == render_description_text(text)  # data: never cut
 
 
 def test_default_cut_is_300_characters() -> None:
@@ -706,7 +722,7 @@ def test_walls_are_reported_and_their_text_is_never_used(
 @pytest.mark.parametrize(
     ("title", "body"),
     [
-        ("How Cloudflare's 'Just a moment' page works", LONG),
+        ("How Cloudflare\u2019s \u2018Just a moment\u2019 page works", LONG),
         ("Article", '<div class="cookie-banner"><p>We value your privacy</p></div>' + LONG * 15),
         ("Article", "<p>Are you a robot? Captchas and the people who solve them. " + LONG * 15),
     ],

@@ -44,8 +44,10 @@ WESTERN_DEFAULT = "cp1252"
 HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 META_CHARSET = re.compile(r"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 META_SCAN_BYTES = 4096
-# Share of a "UTF-8" page's non-ASCII bytes that must be valid UTF-8 for the label to hold:
-# one stray windows-1252 byte in a UTF-8 page is a typo; mostly stray bytes is a lie.
+# A page that is UTF-8 in parts (a template in UTF-8, articles pasted from windows-1252, or
+# the reverse) is read part by part: UTF-8 where the bytes are UTF-8, windows-1252 elsewhere.
+MIXED_UTF8 = "linkdigest-utf8-else-cp1252"
+# Share of an unlabelled page's non-ASCII bytes that must be valid UTF-8 to read it so.
 UTF8_TRUST = 0.5
 UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
@@ -59,6 +61,19 @@ MOJIBAKE_HINT = re.compile(
 )
 
 
+def _decode_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    # The five bytes windows-1252 leaves undefined are C1 controls to a browser too.
+    return "".join(
+        bytes([b]).decode(WESTERN_DEFAULT, errors="ignore") or chr(b) for b in stray
+    ), error.end
+
+
+codecs.register_error(MIXED_UTF8, _decode_as_cp1252)
+
+
 def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
     """The page's text, its charset chosen from the BOM, the header, ``<meta>``, the bytes."""
     for bom, encoding in BOMS:
@@ -66,6 +81,8 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
             return body[len(bom) :].decode(encoding, errors="replace")
     header = _label_encoding(HEADER_CHARSET, _content_type(headers))
     encoding = header or _meta_or_sniffed_encoding(body)
+    if encoding in ("utf-8", MIXED_UTF8):
+        return body.decode("utf-8", errors=MIXED_UTF8)
     return body.decode(encoding, errors="replace")
 
 
@@ -101,8 +118,8 @@ def _meta_or_sniffed_encoding(body: bytes) -> str:
     utf8 = _utf8_share(body)
     if utf8 == 1.0 and (not meta or not body.isascii()):
         return "utf-8"  # valid UTF-8 with non-ASCII text: the bytes outvote the label
-    if meta == "utf-8" and utf8 < UTF8_TRUST:
-        return WESTERN_DEFAULT
+    if meta == "utf-8" or (not meta and utf8 >= UTF8_TRUST):
+        return MIXED_UTF8
     return meta or _detected_encoding(body)
 
 

@@ -20,6 +20,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from linkdigest.fetching.charset import BOMS, decode_html, repair_mojibake
+from linkdigest.fetching.sites import GENERIC, SiteRule, Source, find_site_rule
+from linkdigest.fetching.text import (
+    parse_entities_left,
+    render_description_text,
+    render_field_text,
+    render_title_text,
+)
 from linkdigest.format.urls import parse_domain
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -47,6 +54,33 @@ SITE_TYPES = frozenset(
 )
 LD_JSON = re.compile(r"^\s*application/ld\+json\s*(?:;.*)?$", re.IGNORECASE)
 ITEMPROP_KEYS = frozenset({"name", "description"})
+
+# The generic order (metascraper's, then our own fallbacks); site rules go before it.
+TITLE_SOURCES = (
+    Source("meta:og:title"),
+    Source("meta:twitter:title"),
+    Source("title"),
+    Source("ld:headline"),
+    Source("element:.post-title"),
+    Source("element:.entry-title"),
+    Source("heading:title a"),
+    Source("heading:title"),
+    Source("ldpage:name"),
+    Source("meta:name"),  # an itemprop "name" in the page's own scope
+    Source("element:h1"),
+)
+DESCRIPTION_SOURCES = (
+    Source("meta:og:description"),
+    Source("meta:twitter:description"),
+    Source("meta:description"),
+    Source("ldpage:description"),
+    Source("ldany:description"),
+)
+SUMMARY_SOURCES = (Source("paragraph:body"),)
+BODY_KINDS = frozenset({"element", "paragraph", "heading"})
+# An og:title the page cut short: it ends in an ellipsis, or its quote mark was followed
+# by more attribute text (an unescaped " inside content="...").
+CUT_ELLIPSIS = ("\u2026", "...")
 
 SKIP_TAGS = frozenset(
     {"nav", "header", "footer", "aside", "form", "noscript", "dialog", "menu", "figcaption"}
@@ -243,8 +277,11 @@ def parse_page(
         title = _file_name(url)
         return PageInfo(url, title, "", "", "", _header_language(lowered), content_type)
     text = decode_html(body, lowered)
-    page = _parse_head_only(text, url, lowered) or _parse_html(text, url, lowered)
-    return _page_info(page, content_type, trim_site_suffix, max_description)
+    host_rule = find_site_rule(url, frozenset())
+    head_only = host_rule is None or not _reads_body(host_rule)
+    page = (head_only and _parse_head_only(text, url, lowered)) or _parse_html(text, url, lowered)
+    rule = host_rule or find_site_rule(url, frozenset(page.meta))
+    return _page_info(page, rule, content_type, trim_site_suffix, max_description)
 
 
 def parse_pdf_title(body: bytes, url: str) -> str:
@@ -325,20 +362,23 @@ def _rough_text_length(markup: str) -> int:
     return len(" ".join(ROUGH_TAGS.sub(" ", markup).split()))
 
 
-def _page_info(page: _Html, content_type: str, trim: bool, max_description: int) -> PageInfo:
+def _page_info(
+    page: _Html, rule: SiteRule | None, content_type: str, trim: bool, max_description: int
+) -> PageInfo:
     blocked = _wall_reason(page)
     if blocked:
         # Nothing from a wall is about the page the reader wanted, not even its language.
         return PageInfo(page.url, "", "", "", "", "", content_type, blocked)
     site_name = _site_name(page)
-    title = _title(page)
+    title = repair_mojibake(_title(page, rule))
     if trim:
         title = _trim_site_suffix(title, site_name, page.url)
-    description = repair_mojibake(_description(page))
-    summary = render_summary_cut(description or _first_paragraph(page.soup), max_description)
+    description = render_description_text(repair_mojibake(_description(page, rule)))
+    body = render_title_text(_read_first(page, _sources(rule.summary if rule else (), ())))
+    summary = render_summary_cut(description or body, max_description)
     return PageInfo(
         page.url,
-        repair_mojibake(title),
+        render_title_text(title),
         description,
         _canonical(page),
         site_name,
@@ -415,16 +455,86 @@ def _json_text(value: object) -> str:
     return _clean(html.unescape(value)) if isinstance(value, str) else ""
 
 
-def _title(page: _Html) -> str:
-    return _first(
-        page.meta.get("og:title", ""),
-        page.meta.get("twitter:title", ""),
-        _ld_text(page.nodes, "headline"),
-        _ld_text(page.nodes, "name", lambda types: bool(types & PAGE_TYPES)),
-        page.meta.get("name", ""),
-        _text(_title_tag(page.soup)),
-        _text(page.soup.find("h1")),
-    )
+def _title(page: _Html, rule: SiteRule | None) -> str:
+    sources = _sources(rule.title if rule else (), TITLE_SOURCES)
+    for source in sources:
+        value = _read(page, source)
+        if value:
+            return _recover_cut_title(page, value) if source.where == "meta:og:title" else value
+    return ""
+
+
+def _description(page: _Html, rule: SiteRule | None) -> str:
+    return _read_first(page, _sources(rule.description if rule else (), DESCRIPTION_SOURCES))
+
+
+def _sources(own: tuple[Source, ...], generic: tuple[Source, ...]) -> tuple[Source, ...]:
+    """A rule's sources with the generic ones where it says ``generic``, else after them."""
+    if not any(source.where == GENERIC for source in own):
+        own = (*own, Source(GENERIC))
+    expanded = [generic if source.where == GENERIC else (source,) for source in own]
+    sources = tuple(source for group in expanded for source in group)
+    return sources if generic else (*sources, *SUMMARY_SOURCES)
+
+
+def _reads_body(rule: SiteRule) -> bool:
+    sources = (*rule.title, *rule.description, *rule.summary)
+    return any(source.where.partition(":")[0] in BODY_KINDS for source in sources)
+
+
+def _read_first(page: _Html, sources: tuple[Source, ...]) -> str:
+    return next((value for value in (_read(page, s) for s in sources) if value), "")
+
+
+def _read(page: _Html, source: Source) -> str:
+    """The text one source gives on this page, tidied as the source says; "" for none."""
+    kind, _, argument = source.where.partition(":")
+    raw = "" if kind == "url" else READERS[kind](page, argument)
+    if not raw and kind != "url":
+        return ""
+    return _tidy(raw, source, page.url)
+
+
+def _tidy(raw: str, source: Source, url: str) -> str:
+    text = re.sub(source.drop, "", raw, count=1) if source.drop else raw
+    groups: dict[str, str] = {}
+    if source.pick:
+        match = re.search(source.pick, text)
+        if not match:
+            return ""
+        groups = {k: v for k, v in match.groupdict().items() if v}
+        text = groups.get("text", match[0])
+    if not source.template:
+        return render_field_text(text)
+    try:
+        return render_field_text(source.template.format(**_url_parts(url), **groups))
+    except KeyError:
+        return ""  # the template needs a part this page or URL lacks
+
+
+def _url_parts(url: str) -> dict[str, str]:
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    parts = {"handle": segments[0]} if segments else {}
+    handle = next((s[1:] for s in segments if s.startswith("@") and len(s) > 1), "")
+    return parts | ({"at_handle": handle} if handle else {})
+
+
+def _recover_cut_title(page: _Html, og_title: str) -> str:
+    """The intact ``<title>`` when it extends an ``og:title`` the page cut short."""
+    whole = _text(_title_tag(page.soup))
+    stem = og_title.removesuffix("\u2026").removesuffix("...").rstrip()
+    rest = whole[len(stem) :].lstrip() if whole.startswith(stem) else ""
+    if not rest or rest.startswith(CUT_ELLIPSIS):
+        return og_title  # not longer, or cut at the same place
+    cut = og_title != stem or _quote_broke(page.markup, og_title)
+    return whole if cut else og_title
+
+
+def _quote_broke(markup: str, value: str) -> bool:
+    # content="He said "hello" to me": the page forgot to escape a quote mark, and the
+    # parser kept only the words before it.
+    pattern = r"content\s*=\s*([\"'])\s*" + re.escape(value) + r"\s*\1[^\s/>]"
+    return re.search(pattern, markup, re.IGNORECASE) is not None
 
 
 def _title_tag(soup: BeautifulSoup) -> Tag | None:
@@ -432,18 +542,78 @@ def _title_tag(soup: BeautifulSoup) -> Tag | None:
     return next((tag for tag in soup.find_all("title") if not tag.find_parent("svg")), None)
 
 
-def _description(page: _Html) -> str:
-    return _first(
-        page.meta.get("og:description", ""),
-        page.meta.get("twitter:description", ""),
-        page.meta.get("description", ""),
-        _ld_text(page.nodes, "description", lambda types: bool(types & PAGE_TYPES)),
-        _ld_text(page.nodes, "description", lambda types: not types & SITE_TYPES),
-    )
+def _read_meta(page: _Html, key: str) -> str:
+    return parse_entities_left(page.meta.get(key, ""))
 
 
-def _first_paragraph(soup: BeautifulSoup) -> str:
-    for paragraph in soup.find_all("p"):
+def _read_title(page: _Html, _: str) -> str:
+    return parse_entities_left(_text(_title_tag(page.soup)))
+
+
+def _read_ld(page: _Html, path: str) -> str:
+    for node in page.nodes:
+        value: object = node
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        text = _json_text(value)
+        if text:
+            return text
+    return ""
+
+
+def _read_ld_page(page: _Html, key: str) -> str:
+    return _ld_text(page.nodes, key, lambda types: bool(types & PAGE_TYPES))
+
+
+def _read_ld_any(page: _Html, key: str) -> str:
+    return _ld_text(page.nodes, key, lambda types: not types & SITE_TYPES)
+
+
+def _read_element(page: _Html, selector: str) -> str:
+    return _text(_find(page.soup, selector))
+
+
+def _read_heading(page: _Html, selector: str) -> str:
+    # h1[class*="title"] a, then h1[class*="title"] (metascraper's last title sources).
+    word, _, inner = selector.partition(" ")
+    for heading in page.soup.find_all("h1", class_=lambda c: bool(c) and word in c.lower()):
+        text = _text(heading.find(inner) if inner else heading)
+        if text:
+            return text
+    return ""
+
+
+def _read_paragraph(page: _Html, selector: str) -> str:
+    scope = page.soup if selector == "body" else _find(page.soup, selector)
+    return _first_paragraph(scope) if isinstance(scope, Tag) else ""
+
+
+def _find(soup: BeautifulSoup, selector: str) -> Tag | None:
+    """The first element for ``#id``, ``.class``, ``tag`` or ``tag.class``."""
+    if selector.startswith("#"):
+        found = soup.find(id=selector[1:])
+    else:
+        name, _, css_class = selector.partition(".")
+        found = soup.find(name or True, class_=css_class) if css_class else soup.find(name)
+    return found if isinstance(found, Tag) else None
+
+
+READERS: Mapping[str, Callable[[_Html, str], str]] = MappingProxyType(
+    {
+        "meta": _read_meta,
+        "title": _read_title,
+        "ld": _read_ld,
+        "ldpage": _read_ld_page,
+        "ldany": _read_ld_any,
+        "element": _read_element,
+        "heading": _read_heading,
+        "paragraph": _read_paragraph,
+    }
+)
+
+
+def _first_paragraph(scope: Tag) -> str:
+    for paragraph in scope.find_all("p"):
         text = _clean(REFERENCE_MARK.sub("", paragraph.get_text()))
         if _is_real_paragraph(paragraph, text):
             return text
