@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from linkdigest.format.render import entry_from_text, render_entry
+from linkdigest.fetching.extract import parse_page
+from linkdigest.format.render import Entry, entry_from_text, render_entry
 from tests.scan import EVALUATED, TEMPLATE_PAYLOAD, scan_html, scan_json, scan_site
 
 pytestmark = pytest.mark.slow  # builds whole sites with Pelican
@@ -34,6 +35,41 @@ ODD_HOST = "https://<b>.example/"  # a domain that reads as a tag
 FETCHED_TITLE = "&lt;script&gt;alert(1)&lt;/script&gt;"  # what a page's <title> text holds
 
 
+def hostile_page(url: str, head: str, body: str = "") -> Entry:
+    """An entry as fetch writes it from a hostile page, read by the real extractor."""
+    info = parse_page(f"<html><head>{head}</head><body>{body}</body></html>".encode(), url, {})
+    return entry_from_text(info.title, url, info.summary)
+
+
+def escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+
+def extracted_entries() -> list[Entry]:
+    """Entries whose text came through the site rules, templates and repairs."""
+    twice = escaped(escaped(PAYLOAD))  # entities escaped twice are decoded twice
+    return [
+        hostile_page(
+            "https://www.amazon.com/dp/B0",
+            f'<title>Amazon.com: x</title><meta name=description content="{twice}">',
+            f'<span id="productTitle">{escaped(PAYLOAD)}</span>',
+        ),
+        hostile_page(
+            "https://x.com/%3Cscript%3E/status/1",
+            f'<meta property="og:title" content="{escaped(PAYLOAD)} on X: &quot;{twice}&quot;">',
+        ),
+        hostile_page(
+            "https://www.tiktok.com/@evil/video/1",
+            f'<meta property="og:title" content="{escaped(PAYLOAD)} on TikTok">',
+        ),
+        hostile_page(
+            "https://journal.example/a",
+            f'<meta name="citation_title" content="{twice}"><meta property="og:title" content="x">'
+            f'<meta name="citation_abstract" content="\u00c3\u00a9 {escaped(PAYLOAD)}">',
+        ),
+    ]
+
+
 def fetched_digest() -> str:
     """A digest as the fetch helper writes it from hostile pages (titles and descriptions
     as the pages gave them, decoded to text)."""
@@ -43,6 +79,7 @@ def fetched_digest() -> str:
         entry_from_text(PAYLOAD, "https://www.youtube.com/watch?v=dQw4w9WgXcQ", PAYLOAD),
         entry_from_text("{{ 7*1919191 }} [x](javascript:alert(1))", HOSTILE_URL, "plain"),
         entry_from_text("Breakout", BREAKOUT_URL, "Leaves the attribute if printed raw."),
+        *extracted_entries(),
     ]
     return (
         "Title: Month summary - March 2026\nDate: 2026-03-31\nCategory: summary\n"

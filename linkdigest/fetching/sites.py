@@ -182,7 +182,8 @@ SITE_RULES: tuple[SiteRule, ...] = (
         "pubmed",
         hosts=r"pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov|europepmc\.org",
         title=(_s("meta:citation_title"), _s("meta:dc.title")),
-        description=(_s(GENERIC), _s("meta:citation_abstract"), _s("meta:dc.description")),
+        # The meta description is the abstract cut short; citation_abstract holds it whole.
+        description=(_s("meta:citation_abstract"), _s(GENERIC)),
     ),
     SiteRule(
         "scholarly",
