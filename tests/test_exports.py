@@ -559,3 +559,19 @@ def test_hostile_export_text_is_escaped_in_the_draft(tmp_path: Path) -> None:
     digest = parse_digest(run.text)
     (entry,) = digest.entries
     assert entry.url == "https://evil.example/x"
+
+
+def test_pocket_csv_export_of_2025_reads_like_the_html_one() -> None:
+    result = read(SourceKind.POCKET, "part_000000.csv")
+    assert [(c.line, c.url, c.title, c.tags) for c in result.candidates] == [
+        (
+            2,
+            "https://blog.example.net/2026/11/async-is-hard",
+            "Why async is hard, and what to do",
+            ("Unread", "python", "async"),
+        ),
+        (3, "https://example.org/untitled-page", "", ("Unread",)),
+        (4, "https://owasp.example.org/top-ten", "OWASP Top Ten", ("Read Archive", "security")),
+    ]
+    archive = read(SourceKind.POCKET, "part_000000.csv", folders=("Read Archive",))
+    assert [c.url for c in archive.candidates] == ["https://owasp.example.org/top-ten"]

@@ -18,10 +18,9 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
 from xml.parsers import expat
-
-from bs4 import BeautifulSoup, Tag
 
 from linkdigest.drafting.sources import (
     MAX_SUMMARY,
@@ -163,19 +162,25 @@ def parse_json_document(text: str, source: str, what: str) -> tuple[Any, Skipped
 
 class LineFinder:
     """Lines of URLs in a JSON text, found in document order (``json`` keeps no positions;
-    PHP exports such as Pinboard's write ``/`` as ``\\/``)."""
+    PHP exports such as Pinboard's write ``/`` as ``\\/``). Each search starts where the
+    last one ended and lines are counted as it goes, so a whole export costs one pass."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.offset = 0
+        self.line = 1
+        self.slashes = "\\/" in text
 
     def line_of(self, url: str) -> int:
-        quoted = json.dumps(url)
-        for needle in (quoted, quoted.replace("/", "\\/"), json.dumps(url, ensure_ascii=False)):
+        for ascii_only in (False, True):
+            needle = json.dumps(url, ensure_ascii=ascii_only)
+            if self.slashes:
+                needle = needle.replace("/", "\\/")
             found = self.text.find(needle, self.offset)
             if found >= 0:
-                self.offset = found + len(needle)
-                return self.text.count("\n", 0, found) + 1
+                self.line += self.text.count("\n", self.offset, found)
+                self.offset = found + 1  # the same URL twice: the next one
+                return self.line
         return 0
 
 
@@ -450,33 +455,101 @@ def _instapaper_tags(text: str) -> tuple[str, ...]:
 # Pocket's HTML export
 
 
+POCKET_LISTS = {"unread": "Unread", "archive": "Read Archive"}  # the CSV's status, as in HTML
+
+
 def parse_pocket(text: str, source: str, month: Month, folders: Sequence[str]) -> SourceResult:
     """Pocket's ``ril_export.html``: an ``<h1>`` per list (Unread, Read Archive), then
-    ``<a href time_added tags>`` items, ``time_added`` in epoch seconds, tags by commas."""
-    soup = BeautifulSoup(text, "html.parser")
-    anchors = [a for a in soup.find_all("a") if isinstance(a, Tag)]
-    if not anchors and "pocket" not in text[:1000].lower():
+    ``<a href time_added tags>`` items, ``time_added`` in epoch seconds, tags by commas.
+    Pocket's last exports (2025) were CSV instead: ``title,url,time_added,tags,status``."""
+    if text.lstrip().lower().startswith("title,url,time_added"):
+        return parse_pocket_csv(text, source, month, folders)
+    reader = _PocketReader()
+    reader.feed(text)
+    reader.close()
+    if not reader.items and "pocket" not in text[:1000].lower():
         return _not_an_export(
             source, 1, "not a Pocket export (ril_export.html); export it again from Pocket"
         )
-    return select_saved([_pocket_item(a) for a in anchors], source, month, folders)
+    return select_saved(reader.items, source, month, folders)
 
 
-def _pocket_item(anchor: Tag) -> Saved:
-    url = str(anchor.get("href", "")).strip()
-    heading = anchor.find_previous("h1")
-    listed = heading.get_text(" ", strip=True) if heading is not None else ""
-    raw = str(anchor.get("time_added", ""))
+def parse_pocket_csv(text: str, source: str, month: Month, folders: Sequence[str]) -> SourceResult:
+    """A ``part_000000.csv`` of Pocket's CSV export: tags by ``|``, status unread or archive."""
+    table = parse_csv_rows(text, source, "from Pocket")
+    items = [_pocket_row(line, row) for line, row in table.rows]
+    return select_saved(items, source, month, folders) + SourceResult((), table.skipped)
+
+
+def _pocket_row(line: int, row: Mapping[str, str]) -> Saved:
+    raw = row.get("time_added", "")
     added, problem = _dated(raw, parse_epoch(raw), "time_added", "seconds since 1970")
-    title = _plain(anchor.get_text(" "))
+    url, title = row.get("url", "").strip(), _plain(row.get("title"))
+    status = row.get("status", "").strip().lower()
+    listed = POCKET_LISTS.get(status, status)
+    return Saved(
+        url=url,
+        title="" if title == url else title,
+        folders=(listed,) if listed else (),
+        tags=_split_tags(row.get("tags", ""), "|"),
+        added=added,
+        date_problem=problem,
+        line=line,
+    )
+
+
+class _PocketReader(HTMLParser):
+    """One pass over the export (a heavy reader's holds tens of thousands of links): each
+    link with the list heading above it, its attributes, its text and its line."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[Saved] = []
+        self.listed = ""
+        self.open: str | None = None  # "h1" or "a" while inside one
+        self.attrs: dict[str, str] = {}
+        self.line = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "a"):
+            self.close_open()
+            self.open, self.text, self.line = tag, [], self.getpos()[0]
+            self.attrs = {k: v or "" for k, v in attrs}
+
+    def handle_data(self, data: str) -> None:
+        if self.open:
+            self.text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.open:
+            self.close_open()
+
+    def close(self) -> None:
+        super().close()
+        self.close_open()
+
+    def close_open(self) -> None:
+        text = _plain(" ".join(self.text))
+        if self.open == "h1":
+            self.listed = text
+        elif self.open == "a":
+            self.items.append(_pocket_item(self.attrs, text, self.listed, self.line))
+        self.open = None
+
+
+def _pocket_item(attrs: Mapping[str, str], title: str, listed: str, line: int) -> Saved:
+    url = attrs.get("href", "").strip()
+    raw = attrs.get("time_added", "")
+    added, problem = _dated(raw, parse_epoch(raw), "time_added", "seconds since 1970")
     return Saved(
         url=url,
         title="" if title == url else title,  # Pocket writes the URL when it had no title
         folders=(listed,) if listed else (),
-        tags=_split_tags(str(anchor.get("tags", ""))),
+        tags=_split_tags(attrs.get("tags", "")),
         added=added,
         date_problem=problem,
-        line=anchor.sourceline or 0,
+        line=line,
     )
 
 

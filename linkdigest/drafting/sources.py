@@ -8,7 +8,6 @@ bookmark is reported and the rest of the source is still read.
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import re
 import warnings
@@ -680,22 +679,3 @@ async def fetch_feed_source(
             (), (Skipped(spec.url, 0, f"feed not read ({why}); check the URL or try again later"),)
         )
     return apply_source_section(parse_feed(result.body, spec.url, month, max_summary), spec)
-
-
-async def read_sources(
-    specs: Sequence[SourceSettings],
-    base: Path,
-    month: Month,
-    fetcher: Fetcher | None,
-    max_summary: int = MAX_SUMMARY,
-) -> SourceResult:
-    """Every source, results in settings order; feeds at URLs are fetched concurrently
-    (the fetcher keeps it polite), the rest read from disk."""
-    fetched = await asyncio.gather(
-        *(fetch_feed_source(spec, fetcher, month, max_summary) for spec in specs if spec.url)
-    )
-    remote = iter(fetched)
-    total = SourceResult()
-    for spec in specs:
-        total += next(remote) if spec.url else read_source(spec, base, month, max_summary)
-    return total
