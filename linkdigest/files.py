@@ -20,6 +20,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
     The file keeps its mode; a new one gets the mode the umask gives new files (the
     temporary file's own 0600 is never left behind)."""
+    write_chunks_atomic(path, (text,))
+
+
+def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[str]) -> None:
+    """``write_text_atomic`` for text that comes in pieces, written as they come, so that a
+    large file (a site's every link) never has to be one string in memory."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = read_file_mode(target)
@@ -28,7 +34,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            stream.writelines(chunks)
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:

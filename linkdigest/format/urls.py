@@ -62,7 +62,6 @@ def normalise_url(url: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-@lru_cache(maxsize=65536)
 def normalise_for_dedup(url: str) -> str:
     """A looser key than ``normalise_url`` for merging links saved in several places: http
     and https, query parameter order, text-fragment directives and Vimeo player URLs do not
@@ -114,6 +113,25 @@ def parse_vimeo_id(url: str) -> str | None:
         return None
     match = VIMEO_ID.match(urlsplit(url).path)
     return match.group(1) if match else None
+
+
+CACHED = (
+    is_http_url,
+    parse_domain,
+    normalise_url,
+    normalise_for_dedup,
+    render_clean_url,
+    parse_youtube_id,
+    parse_vimeo_id,
+)
+
+
+def clear_url_caches() -> None:
+    """Forget every URL seen so far: a site build calls this once it has read all posts,
+    because the caches hold each of the archive's URLs several times over (about a fifth of
+    the memory a digest costs) and the rest of the build asks them nothing new."""
+    for function in CACHED:
+        function.cache_clear()
 
 
 def is_video_url(url: str) -> bool:

@@ -40,7 +40,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -96,26 +96,34 @@ class IndexReport:
     reused: bool = False
 
 
+# The documents to index, made anew each time it is called: a build hands one of these over
+# rather than a list, so that the documents of a whole archive (a few kilobytes of HTML per
+# digest) never sit in memory together; the index is written from them as they are made.
+Documents = Sequence[SearchDocument] | Callable[[], Iterable[SearchDocument]]
+
+
 def select_search_documents(
     items: Iterable[ContentRef], sources: Iterable[DigestSource], language: str
 ) -> list[SearchDocument]:
     """Published posts and pages, then the links of published digests. Drafts and hidden
     posts are left out, and so are the listing pages (index, tags, categories, archives,
     the links page), which only repeat what the posts say."""
+    return list(iter_search_documents(items, sources, language))
+
+
+def iter_search_documents(
+    items: Iterable[ContentRef], sources: Iterable[DigestSource], language: str
+) -> Iterator[SearchDocument]:
+    """``select_search_documents``, one document at a time."""
     digests = {source.ref.url: source for source in sources if source.published}
-    documents = [
-        SearchDocument(render_root_url(item.url), render_post_document(item, digests, language))
-        for item in items
-        if item.status == "published"
-    ]
-    documents += [
-        SearchDocument(
-            render_root_url(url) + LINKS_FRAGMENT, render_links_document(source, language)
-        )
-        for url, source in digests.items()
-        if source.digest.link_count
-    ]
-    return documents
+    for item in items:
+        if item.status == "published":
+            html_text = render_post_document(item, digests, language)
+            yield SearchDocument(render_root_url(item.url), html_text)
+    for url, source in digests.items():
+        if source.digest.link_count:
+            html_text = render_links_document(source, language)
+            yield SearchDocument(render_root_url(url) + LINKS_FRAGMENT, html_text)
 
 
 def render_root_url(url: str) -> str:
@@ -191,33 +199,46 @@ def render_document_request(document: SearchDocument) -> dict[str, Any]:
 
 def write_search_index(
     output: str | os.PathLike[str],
-    documents: Sequence[SearchDocument],
+    documents: Documents,
     language: str,
     cache: str | os.PathLike[str] | None = None,
     executable: str | os.PathLike[str] | None = None,
 ) -> IndexReport:
     """Index ``documents`` into ``output/pagefind``, replacing what was there. With a
     ``cache`` folder, a bundle built from the very same documents is copied from there
-    instead of being indexed again (Pagefind cannot update an index, only rebuild it)."""
+    instead of being indexed again (Pagefind cannot update an index, only rebuild it).
+    ``documents`` may be a function that makes them: it is then called once for the
+    fingerprint and once more if they must be indexed, and no list of them is kept."""
     started = time.perf_counter()
+    make = documents if callable(documents) else lambda: documents
     root = Path(output)
     root.mkdir(parents=True, exist_ok=True)
-    fingerprint = render_fingerprint(documents, language)
+    counted = [0]
+    fingerprint = render_fingerprint(_counting(make(), counted), language)
+    count = counted[0]
     staging = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-", dir=root))
     try:
         reused = cache is not None and read_cached_bundle(Path(cache), fingerprint, staging)
         if not reused:
-            run_pagefind(documents, language, staging, executable)
+            run_pagefind(make(), count, language, staging, executable)
             if cache is not None:
                 write_cached_bundle(staging, Path(cache), fingerprint)
         swap_folder(staging, root / BUNDLE_DIR)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return IndexReport(len(documents), time.perf_counter() - started, reused)
+    return IndexReport(count, time.perf_counter() - started, reused)
+
+
+def _counting(documents: Iterable[SearchDocument], count: list[int]) -> Iterator[SearchDocument]:
+    """``documents``, each counted in ``count[0]`` as it passes."""
+    for document in documents:
+        count[0] += 1
+        yield document
 
 
 def run_pagefind(
-    documents: Sequence[SearchDocument],
+    documents: Iterable[SearchDocument],
+    count: int,
     language: str,
     folder: Path,
     executable: str | os.PathLike[str] | None,
@@ -226,12 +247,12 @@ def run_pagefind(
     with PagefindService(binary) as service:
         index_id = service.create_index(render_index_config(language))
         requests = (render_document_request(document) for document in documents)
-        service.add_all(index_id, requests, len(documents))
+        service.add_all(index_id, requests, count)
         service.write_files(index_id, folder)
     remove_unused_files(folder)
 
 
-def render_fingerprint(documents: Sequence[SearchDocument], language: str) -> str:
+def render_fingerprint(documents: Iterable[SearchDocument], language: str) -> str:
     """Changes whenever the bundle would: any document, the language or Pagefind's version."""
     digest = hashlib.sha256(f"{pagefind_version()}\0{language}".encode())
     for document in documents:
@@ -344,13 +365,13 @@ class PagefindService:
     def add_all(self, index_id: int, payloads: Iterable[dict[str, Any]], count: int) -> None:
         """Send ``count`` payloads from a thread while reading the answers here: the service
         answers as it reads, so writing everything first would fill both pipes and stall."""
-        sent: list[dict[str, Any]] = []
+        sent: list[dict[str, Any]] = []  # what each was, for errors; not its contents
         failure: list[BaseException] = []
 
         def write() -> None:
             try:
                 for payload in payloads:
-                    sent.append(payload)
+                    sent.append({"type": payload["type"], "url": payload.get("url")})
                     self.send_all([{**payload, "index_id": index_id}])
             except BaseException as error:
                 failure.append(error)

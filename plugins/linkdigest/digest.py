@@ -38,9 +38,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BytecodeCache, ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader
+from jinja2.bccache import Bucket
 from markdown import Markdown
 from pelican import signals
 from pelican.contents import Content
@@ -50,7 +51,7 @@ from pelican.utils import slugify
 
 import linkdigest
 from linkdigest.errors import ConfigError
-from linkdigest.files import read_fingerprint, write_text_atomic
+from linkdigest.files import read_fingerprint, write_chunks_atomic
 from linkdigest.format.digest import (
     Problem,
     is_digest,
@@ -58,7 +59,7 @@ from linkdigest.format.digest import (
     parse_front_matter,
     render_readable_front_matter,
 )
-from linkdigest.format.urls import render_site_url
+from linkdigest.format.urls import clear_url_caches, render_site_url
 from linkdigest.site.html import (
     DigestHtml,
     DigestRef,
@@ -74,7 +75,7 @@ from linkdigest.site.linkspage import (
     collect_link_rows,
     find_featured_before,
     group_rows_by_month,
-    render_links_json,
+    iter_links_json,
 )
 from linkdigest.site.navigation import pair_neighbours
 from linkdigest.site.postchecks import (
@@ -386,6 +387,7 @@ def finalize_articles(generator: Any) -> None:
     digests = [a for a in generator.articles if getattr(a, "digest", None)]
     generator.context["latest_digest"] = digests[0] if digests else None
     generator.context["period_around"] = find_period_neighbours(generator.context)
+    clear_url_caches()
 
 
 def find_period_neighbours(context: dict[str, Any]) -> dict[tuple[int, ...], dict[str, Any]]:
@@ -427,6 +429,7 @@ def set_up_templates(generator: Any) -> None:
     if escaping is turned on under them) and defaults for the settings its templates read."""
     env = generator.env
     env.loader = ChoiceLoader([env.loader, FileSystemLoader(FALLBACK_TEMPLATES)])
+    share_compiled_templates(generator)
     env.filters["reading_minutes"] = reading_minutes
     site = generator.settings.get("CANONICAL_SITEURL") or generator.settings.get("SITEURL", "")
     env.globals["absolute_url"] = lambda path: render_site_url(site, path)
@@ -437,6 +440,35 @@ def set_up_templates(generator: Any) -> None:
         generator.context.setdefault("CANONICAL_SITEURL", site)
         for name, value in manifest["settings"].items():
             generator.context.setdefault(name, value)
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the life of the process: each generator has a Jinja
+    environment of its own, and without this each compiled ``base.html`` and ``macros.html``
+    again (Jinja checks each template's source checksum before it uses the bytecode)."""
+
+    compiled: ClassVar[dict[str, bytes]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+def share_compiled_templates(generator: Any) -> None:
+    """Templates compiled once per build, or once until they change when the content cache
+    is on (kept beside it); and never looked at again on disk during a build, which ends
+    before a template could change (`make devserver` runs a new build for each change)."""
+    settings = generator.settings
+    if settings.get("CACHE_CONTENT"):
+        folder = os.path.join(settings["CACHE_PATH"], "templates")
+        os.makedirs(folder, exist_ok=True)
+        generator.env.bytecode_cache = FileSystemBytecodeCache(folder)
+    else:
+        generator.env.bytecode_cache = SharedBytecodeCache()
+    generator.env.auto_reload = False
 
 
 @lru_cache(maxsize=8)
@@ -486,7 +518,7 @@ class LinksPageGenerator(Generator):
             link_groups=group_rows_by_month(rows),
         )
         json_path = os.path.join(self.output_path, setting(settings, "DIGEST_LINKS_JSON_SAVE_AS"))
-        write_text_atomic(json_path, render_links_json(rows, settings.get("SITEURL", "")))
+        write_chunks_atomic(json_path, iter_links_json(rows, settings.get("SITEURL", "")))
         logger.info("digest: wrote %d links to %s", len(rows), json_path)
 
 

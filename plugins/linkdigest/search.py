@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
@@ -30,8 +31,9 @@ from pelican.generators import Generator, PelicanTemplateNotFound
 from linkdigest.site.search import (
     ContentRef,
     IndexReport,
+    SearchDocument,
     SearchError,
-    select_search_documents,
+    iter_search_documents,
     write_search_index,
 )
 
@@ -81,9 +83,11 @@ class SearchGenerator(Generator):
             return
         items = [*self.context.get("articles", []), *self.context.get("pages", [])]
         language = settings.get("DEFAULT_LANG", "en")
-        documents = select_search_documents(
-            map(content_ref, items), self.context.get("digest_sources", []), language
-        )
+        sources = self.context.get("digest_sources", [])
+
+        def documents() -> Iterator[SearchDocument]:
+            return iter_search_documents(map(content_ref, items), sources, language)
+
         # Kept beside Pelican's content cache and trusted when that cache is.
         cache = (
             os.path.join(settings["CACHE_PATH"], "search") if settings["CACHE_CONTENT"] else None
