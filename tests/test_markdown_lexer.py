@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown import Markdown
 from pelican.readers import MarkdownReader
@@ -99,6 +99,14 @@ FRONT = "Title: T\nDate: 2026-03-01\n\n"
         ("para\n\n    [c](https://c.example/)", []),
         ("para\n    [lazy](https://p.example/)", [("inline", "https://p.example/", 2, 5)]),
         ("- item\n\n    [more](https://l.example/)", [("inline", "https://l.example/", 3, 5)]),
+        # a paragraph is read whole: a link on the line its URL is on
+        ("See [a long\ntitle](https://w.example/) .", [("inline", "https://w.example/", 2, 1)]),
+        ("A `code\nspan [x](https://c.example/)` ends", []),
+        ("- [one\n- two](https://no.example/)", []),
+        ("#tag [a\nlink](https://no.example/)", []),  # a heading needs no space after "#"
+        ("> - [in a\n> list](https://q.example/)", [("inline", "https://q.example/", 2, 1)]),
+        # html.parser, which the build runs first, completes "&#65" to "&#65;"
+        ("[t](https://a.example/&#65x&#6A)", [("inline", "https://a.example/Ax&#6A", 1, 1)]),
     ],
 )
 def test_links_as_the_build_reads_them(
@@ -251,6 +259,9 @@ def _blocks(draw: st.DrawFn, number: int) -> tuple[str, str]:
         f"{word} `[in code]({url})` https://bare{number}.example/{path}",
         f"```\n[fenced]({url})\n```",
         f"{word}\n\n    [indented]({url})",
+        f"{word} [a wrapped\nlink]({url}{title}) {word}\n{word} ![an\nimage]({url})",
+        f"{word} `a code\nspan [x]({url})` {word}",
+        f"> {word} [quoted\n> link]({url}) {word}",
     ]
     block = draw(st.sampled_from(forms))
     needs_definition = label in block
@@ -269,6 +280,10 @@ def _documents(draw: st.DrawFn) -> str:
 @given(_documents())
 def test_the_build_and_the_checker_agree_on_every_url(document: str) -> None:
     build = _build_urls(document)
+    # Python-Markdown's own slip: when a quote and an unclosed "(" end a destination, its
+    # fallback cuts the text inside one of its placeholders, which then leaks into the href.
+    # No reader gets a URL worth checking there, and render_destination never writes one.
+    assume(not any("\x02" in url or "\x03" in url for url in build))
     lexed = [link.url for link in parse_links(document) if link.kind is not Kind.DEFINITION]
     assert sorted(lexed) == sorted(build)
     # The checker also checks a definition no link uses (a label written with two spaces

@@ -48,6 +48,9 @@ HTML_URL = re.compile(
     re.IGNORECASE,
 )
 ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);", re.IGNORECASE)
+# Python-Markdown reads raw HTML with html.parser first, which completes a numeric character
+# reference that lacks its ";" (before a character that cannot continue it).
+LOOSE_CHARREF = re.compile(r"&#(?:[0-9]+|[xX][0-9a-fA-F]+)(?=[^0-9a-fA-F;]|$)")
 SPACES = re.compile(r"\s+")
 LONE_URL = re.compile(r"^\s*<?(?P<url>https?://[^\s<>]+)>?\s*$")
 BARE_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -230,6 +233,7 @@ def decode_entities(url: str) -> str:
     (the build keeps ``&name;``, ``&#n;`` and ``&#xn;`` as written and escapes any other ``&``)."""
     if "&" not in url:
         return url
+    url = LOOSE_CHARREF.sub(lambda match: match.group(0) + ";", url)
     return ENTITY.sub(lambda match: html.unescape(match.group(0)), url)
 
 
@@ -567,15 +571,71 @@ def parse_definitions(lines: list[str], start: int = 0) -> dict[str, Link]:
 def parse_links(text: str, start: int = 0) -> list[Link]:
     """Every link of a Markdown document from line index ``start`` (after its front matter),
     in file order: inline links and images, reference links and their definitions,
-    autolinks and URL attributes in raw HTML. Code holds none, nor does a bare URL."""
+    autolinks and URL attributes in raw HTML. Code holds none, nor does a bare URL. A link
+    may run over the lines of its paragraph; its line is the one its URL is written on."""
     lines = text.splitlines()
     refs = parse_definitions(lines, start)
     links: list[Link] = []
-    for index, line, is_code in iter_lines_with_code(lines, start):
-        if not is_code:
-            definition = parse_definition(line, index + 1)
-            links += [definition] if definition else parse_line_links(line, index + 1, refs)
+    for first, block in _prose_blocks(lines, start):
+        definition = parse_definition(block, first + 1) if "\n" not in block else None
+        if definition:
+            links.append(definition)
+        else:
+            links += [
+                _relocate(link, block, first + 1) for link in parse_line_links(block, 0, refs)
+            ]
     return links
+
+
+HEADING_LINE = re.compile(r"^#{1,6}")  # Python-Markdown: no space needed after the hashes
+QUOTE_LINE = re.compile(r"^ {0,3}>")
+QUOTE_MARKERS = re.compile(r"^(?: {0,3}> ?)+")
+BLOCK_MARKERS = re.compile(r"^(?:(?: {0,3}> ?)|(?: {0,3}(?:[*+-]|\d+\.)[ ]+))+")
+
+
+def _prose_blocks(lines: list[str], start: int) -> Iterator[tuple[int, str]]:
+    """(first line index, text) of each run of prose lines whose inline Markdown the build
+    reads as one: a paragraph, a list item's lines, a quote's; a heading or a definition
+    stands alone."""
+    run: list[tuple[int, str]] = []
+    for index, line, is_code in iter_lines_with_code(lines, start):
+        if run and (is_code or not line.strip() or _starts_block(line, run[-1][1])):
+            yield run[0][0], "\n".join(text for _, text in run)
+            run = []
+        if not is_code and line.strip():
+            run.append((index, line))
+        if run and (HEADING_LINE.match(_content(line)) or DEFINITION.match(line)):
+            yield run[0][0], "\n".join(text for _, text in run)
+            run = []
+    if run:
+        yield run[0][0], "\n".join(text for _, text in run)
+
+
+def _starts_block(line: str, previous: str) -> bool:
+    item = LIST_ITEM.match(QUOTE_MARKERS.sub("", line))
+    if HEADING_LINE.match(_content(line)) or DEFINITION.match(line) or item:
+        return True
+    return bool(QUOTE_LINE.match(line)) != bool(QUOTE_LINE.match(previous))
+
+
+def _content(line: str) -> str:
+    """The line without its quote and list markers, as the build reads what they hold."""
+    return BLOCK_MARKERS.sub("", line)
+
+
+def _relocate(link: Link, block: str, first: int) -> Link:
+    """A link read from a block of lines, on the line its URL (or, for a reference, the link)
+    starts: offsets from that line's start, a ``start`` on an earlier line as 0."""
+    anchor = link.dest_start if link.written else link.start
+    base = block.rfind("\n", 0, anchor) + 1
+    return replace(
+        link,
+        line=first + block.count("\n", 0, anchor),
+        start=max(0, link.start - base),
+        end=link.end - base,
+        dest_start=link.dest_start - base,
+        dest_end=link.dest_end - base,
+    )
 
 
 def parse_line_destinations(line: str) -> list[Link]:

@@ -12,7 +12,8 @@ import re
 from linkdigest.format.digest import Digest, Entry, Section, parse_title
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}!])")
-ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# An "&#" too: Python-Markdown completes a numeric reference that lacks its ";".
+ENTITY_LIKE = re.compile(r"&(?=#|[A-Za-z0-9]+;)")
 LINE_START_MARKERS = re.compile(r"^(\s*)([#>+\-]|\d+[.)])")
 # A quote would start a link title and end the destination where Python-Markdown reads it.
 DESTINATION_UNSAFE = re.compile(r"[\s<>\"']")
@@ -41,9 +42,19 @@ def render_destination(url: str) -> str:
     entity reference kept as text, and in angle brackets when it holds a space, a quote,
     ``<``, ``>`` or unbalanced parentheses."""
     url = ENTITY_LIKE.sub("&amp;", url.strip()).replace("\\", "\\\\").replace("`", "\\`")
-    if DESTINATION_UNSAFE.search(url) or url.count("(") != url.count(")"):
+    if DESTINATION_UNSAFE.search(url) or not _nested(url):
         return "<" + url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E") + ">"
     return url
+
+
+def _nested(url: str) -> bool:
+    """Each ")" closes an earlier "(" and none is left open (``)(`` would end the link)."""
+    depth = 0
+    for char in url:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def entry_from_text(title: str, url: str, summary: str = "", extra: str = "") -> Entry:
