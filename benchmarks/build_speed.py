@@ -535,8 +535,9 @@ def print_size(digests: int, figures: Figures) -> None:
         )
     for label, top, bottom, goal in RATIOS:
         if bottom in figures.runs:
-            ratio = figures.median(top, lambda r: r.wall) / figures.median(bottom, lambda r: r.wall)
-            print(f"{label:24}{ratio:6.2f}x (goal <= {goal:.2f}x)")
+            wall = figures.median(top, lambda r: r.wall) / figures.median(bottom, lambda r: r.wall)
+            cpu = figures.median(top, lambda r: r.cpu) / figures.median(bottom, lambda r: r.cpu)
+            print(f"{label:24}{wall:6.2f}x wall, {cpu:.2f}x CPU (goal <= {goal:.2f}x)")
     for what, peak in (("own", lambda r: r.peak_main), ("1 proc", lambda r: r.peak_process)):
         ours = figures.median("ours_cold", peak) / MIB
         stock = figures.median("stock_cold", peak) / MIB
