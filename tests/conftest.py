@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# The property tests run the same examples on every run, so CI's verdict does not depend on
+# the draw; HYPOTHESIS_PROFILE=explore draws thousands of new ones to look for new failures.
+hypothesis_settings.register_profile("default", max_examples=300, derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=5000, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

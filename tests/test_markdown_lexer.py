@@ -52,6 +52,10 @@ FRONT = "Title: T\nDate: 2026-03-01\n\n"
         ),
         ("[t](https://a.example/a(b(c)d)e)", [("inline", "https://a.example/a(b(c)d)e", 1, 1)]),
         ("[t](https://a.example/a(b)", []),
+        # A quote opens a title nothing closes: Python-Markdown cuts the text's last two
+        # characters, a completed reference's ";" among them, so the reference is text
+        ("[t](https://a.example/'(p)&#x41;)", [("inline", "https://a.example/'(p)&#x41", 1, 1)]),
+        ("[t](https://a.example/'(p)&#x41)", [("inline", "https://a.example/'(p)&#x41", 1, 1)]),
         ("[t](<https://a.example/a b>)", [("inline", "https://a.example/a b", 1, 1)]),
         ('[t](<https://a.example/a> "T")', [("inline", "https://a.example/a", 1, 1)]),
         ('[t](https://a.example/a "title")', [("inline", "https://a.example/a", 1, 1)]),
@@ -276,7 +280,7 @@ def _documents(draw: st.DrawFn) -> str:
     return FRONT + "\n\n".join([*(block for block, _ in blocks), *definitions]) + "\n"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_documents())
 def test_the_build_and_the_checker_agree_on_every_url(document: str) -> None:
     build = _build_urls(document)
@@ -296,7 +300,7 @@ def test_the_build_and_the_checker_agree_on_every_url(document: str) -> None:
     assert {entry.url for entry in parse_digest(document).entries} <= set(build)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=14))
 def test_a_written_destination_reads_back_as_its_url(path: str) -> None:
     """What the drafter and fill mode write, the build and every scanner read back."""

@@ -244,6 +244,7 @@ class _Destination:
     end: int  # just after the destination's closing ")"
     title: str | None = None
     bracketed: bool = False
+    read: str | None = None  # the href as the build reads it, when that is not ``href``
 
 
 def parse_destination(text: str, start: int) -> _Destination | None:
@@ -322,12 +323,37 @@ def _scan_parenthesised(text: str, start: int) -> _Destination | None:
             return _closed_destination(text, start, index, state)
         if text[index] != " ":
             state.last = text[index]
+    if state.backtrack == 0 and state.last_bracket != -1:
+        return _Destination(text[start : state.last_bracket - 1], start, state.last_bracket)
     if state.backtrack == 0:
-        # Python-Markdown's fallback; with no ")" recorded its index is -1, which leaves out
-        # the last two characters of the destination and the last of the text.
-        end = state.last_bracket if state.last_bracket != -1 else len(text) - 1
-        return _Destination(text[start : end - 1], start, end)
+        return _cut_destination(text, start)
     return None
+
+
+def _cut_destination(text: str, start: int) -> _Destination:
+    """Python-Markdown's fallback with no ")" recorded: its index is -1, which leaves out the
+    last two characters of the text, as html.parser left it (numeric references completed),
+    so a reference whose ";" is cut off stays literal text."""
+    completed = LOOSE_CHARREF.sub(lambda match: match.group(0) + ";", text[start:])
+    kept = completed[: max(len(completed) - 2, 0)]
+    source = _source_length(text[start:], len(kept))
+    href = text[start : start + source]
+    return _Destination(href, start, len(text) - 1, read=_literal_charrefs(kept))
+
+
+def _source_length(text: str, completed_length: int) -> int:
+    """How many characters of ``text`` make the first ``completed_length`` of it completed."""
+    added = 0
+    for match in LOOSE_CHARREF.finditer(text):
+        if match.end() + added >= completed_length:  # where this reference's ";" lands
+            break
+        added += 1
+    return completed_length - added
+
+
+def _literal_charrefs(href: str) -> str:
+    """``href`` with a numeric reference that lacks its ";" escaped, as the build writes it."""
+    return LOOSE_CHARREF.sub(lambda match: "&amp;" + match.group(0)[1:], href)
 
 
 def _closed_destination(text: str, start: int, close: int, state: _Parens) -> _Destination:
@@ -401,11 +427,12 @@ def _inline_link(
     line: str, number: int, start: int, opening: int, close: int, found: _Destination
 ) -> Link:
     raw = line[found.start : found.start + len(found.href)]
+    read = found.href if found.read is None else found.read
     written = raw.strip()
     at = found.start + len(raw) - len(raw.lstrip())
     return Link(
         Kind.INLINE,
-        decode_entities(unescape(found.href).strip()),
+        decode_entities(unescape(read).strip()),
         number,
         start,
         found.end,
