@@ -73,8 +73,10 @@ def run_pelican(
     fatal: bool = False,
     extra: str = "",
     output_name: str = "output",
+    columns: str | None = "400",
 ) -> Build:
-    """Run the real `pelican` command in a subprocess (fresh logging state every time)."""
+    """Run the real `pelican` command in a subprocess (fresh logging state every time), its
+    output piped; ``columns``: COLUMNS in its environment (None: not set)."""
     output = folder / output_name
     settings = write_settings(folder, content, output, production=production, extra=extra)
     command = [
@@ -89,19 +91,16 @@ def run_pelican(
     ]
     if fatal:
         command += ["--fatal", "warnings"]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TERM": "dumb",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    if columns is not None:
+        env["COLUMNS"] = columns
     result = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        env={
-            "COLUMNS": "400",
-            "PATH": "/usr/bin:/bin",
-            "TERM": "dumb",
-            "LC_ALL": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-        },
-        timeout=300,
+        command, capture_output=True, text=True, cwd=folder, env=env, timeout=300
     )
     return Build(result.returncode, output, result.stdout + result.stderr)
 
