@@ -527,16 +527,23 @@ def _last_text_line(lines: list[str], start: int, end: int) -> int:
 def _new_section_index(
     spans: list[tuple[str, int, int]], name: str, settings: DraftSettings, total: int
 ) -> int:
+    """Where a fresh draft would put section ``name``: after the settings sections ranked
+    before it (the last of them in the file, however the editor ordered them), else before
+    those ranked after it, else before the editor's own sections; one the settings do not
+    name goes at the end."""
     order = [s.casefold() for s in settings.sections]
     if name.casefold() not in order:
         return total
     rank = order.index(name.casefold())
-    later = [
-        start
-        for title, start, _ in spans
-        if title.casefold() in order and order.index(title.casefold()) > rank
+    known = [
+        (order.index(t.casefold()), start, end) for t, start, end in spans if t.casefold() in order
     ]
-    return later[0] if later else total
+    earlier = [end for r, _, end in known if r < rank]
+    if earlier:
+        return max(earlier)
+    if known:
+        return min(start for _, start, _ in known)
+    return spans[0][1] if spans else total
 
 
 # One run
