@@ -123,8 +123,12 @@ def test_inbox_sections_notes_and_bad_lines() -> None:
         (11, "https://blog.example.net/already-published", "", "", "Security"),
     ]
     assert problems(result) == [
-        (8, "no URL in 'not a url at all'; one http(s) URL per line"),
-        (9, "'ftp://files.example.org/old.tar.gz' is not an http(s) URL; one http(s) URL per line"),
+        (8, "no URL in 'not a url at all'; one http(s) URL per line ('#' starts a comment)"),
+        (
+            9,
+            "'ftp://files.example.org/old.tar.gz' is not an http(s) URL; "
+            "link to a web page instead",
+        ),
     ]
     assert all(c.note_markdown for c in result.candidates)
 

@@ -1,7 +1,9 @@
 """Fetch link titles and summaries and print them as digest entries (or JSON lines).
 
   linkdigest fetch URL [URL ...]          one digest entry per URL, in order
-  linkdigest fetch --file urls.txt        URLs one per line ('-' reads stdin; '#' comments)
+  linkdigest fetch --file inbox.txt       the drafter's inbox format: a URL a line, a note
+                                          after it, Markdown links, bullets, '#' comments
+                                          ('-' reads stdin)
   linkdigest fetch --json URL ...         JSON lines instead of Markdown
   linkdigest fetch --html FILE --url URL --json
                                           offline: read a saved page, print one JSON object
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("urls", nargs="*", help="URLs to fetch")
-    parser.add_argument("--file", help="read URLs from this file, one per line ('-': stdin)")
+    parser.add_argument("--file", help="read URLs from this file, in the inbox format ('-': stdin)")
     parser.add_argument("--json", action="store_true", help="print JSON lines")
     parser.add_argument("--settings", default=str(DEFAULT_PATH), help="settings file (TOML)")
     parser.add_argument("--cache", default=str(FETCH_CACHE), help="cache file")
@@ -50,33 +51,42 @@ def run(args: argparse.Namespace, session: Session) -> int:
         return run_offline(args, session)
     if args.fill:
         return run_fill(args, session)
-    urls = read_urls(args)
+    urls, problems = read_urls(args)
+    for problem in problems:
+        session.say(problem)
     if not urls:
-        session.say("no URLs given: name them, or give --file FILE, or pipe them on stdin")
+        if problems:
+            return ERROR
+        where = f"{args.file}: no URL in it; write one http(s) URL a line" if args.file else ""
+        session.say(where or "no URLs given: name them, or give --file FILE, or pipe them in")
         return ERROR
     bad = [url for url in urls if not is_http_url(url)]
     for url in bad:
-        session.say(f"{url}: not an absolute http(s) URL; skipped")
+        session.say(f"{url}: not an absolute http(s) URL; write the full URL (skipped)")
     infos = fetch_urls([u for u in urls if u not in bad], args, session)
     for info in infos:
         if not info.ok:
             session.say(f"{info.url}: {info.error}")
         print(render_info(info, args.json))
-    return PROBLEMS if bad or any(not i.ok for i in infos) else OK
+    return PROBLEMS if problems or bad or any(not i.ok for i in infos) else OK
 
 
-def parse_url_lines(lines: Iterable[str]) -> list[str]:
-    """URLs from text: one per line; blank lines and '#' comments skipped."""
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+def read_urls(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The URLs to fetch: the arguments, then those of ``--file`` or stdin, read as the
+    drafter reads its inbox; and each line that held none, as ``file:line: what``."""
+    from linkdigest.files import read_content_text
+    from linkdigest.format.linklist import parse_link_list
 
-
-def read_urls(args: argparse.Namespace) -> list[str]:
     urls = list(args.urls)
     if args.file == "-" or (not urls and not args.file and not sys.stdin.isatty()):
-        urls += parse_url_lines(sys.stdin)
+        name, text = "stdin", sys.stdin.read()
     elif args.file:
-        urls += parse_url_lines(Path(args.file).read_text(encoding="utf-8").splitlines())
-    return urls
+        name, text = args.file, read_content_text(args.file)
+    else:
+        return urls, []
+    listed = parse_link_list(text)
+    problems = [f"{name}:{p.line}: {p.message}" for p in listed.problems]
+    return urls + listed.urls, problems
 
 
 def render_info(info: LinkInfo, as_json: bool) -> str:

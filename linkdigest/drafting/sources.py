@@ -25,14 +25,8 @@ from bs4 import BeautifulSoup, Tag
 from linkdigest.errors import ConfigError, DigestError
 from linkdigest.fetching.extract import render_summary_cut
 from linkdigest.fetching.fetch import FetchOptions
-from linkdigest.format.digest import is_entry_link, parse_title
-from linkdigest.format.markdown import (
-    URL_TRAIL,
-    Kind,
-    iter_lines_with_code,
-    parse_bare_url,
-    parse_line_links,
-)
+from linkdigest.format.linklist import LinkLine, parse_link_line, parse_link_list, render_quoted
+from linkdigest.format.markdown import iter_lines_with_code
 from linkdigest.format.text import render_plain_text
 from linkdigest.format.urls import is_http_url
 from linkdigest.net import Fetcher
@@ -40,14 +34,10 @@ from linkdigest.net import Fetcher
 MAX_SUMMARY = FetchOptions().max_description  # the [fetch] setting; draft passes its value
 MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
 MONTH_NAMES = tuple(calendar.month_name[1:])  # English, whatever the locale says
-SCHEMELESS_URL = re.compile(r"(?<![\w/@.])www\.[\w-]+(?:\.[\w-]+)+[^\s<>]*", re.IGNORECASE)
 LIST_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d{1,9}[.)])\s+(?P<text>.*)$")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
 NAME_LINE = re.compile(r"^\s*(?P<name>[^\s:#>][^:]{0,79}?)\s*[:：]\s*$")  # noqa: RUF001 (full-width marks end URLs and notes in CJK text)
 EMPHASIS_EDGE = re.compile(r"^[*_\s]+|[*_\s]+$")
-EMPHASIS = re.compile(r"(?<![\\\w])(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)")
-OTHER_SCHEME = re.compile(r"(?<![\w.+-])[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-SEPARATOR_EDGE = re.compile(r"^[\s\-–—:：|·•*_]+|[\s\-–—:：|·•*_(]+$")  # noqa: RUF001 (full-width marks end URLs and notes in CJK text)
 FEED_ITEM = re.compile(r"<(?:[\w-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 DEFAULT_TIMEZONE = "UTC"
 DATE_KEYS = ("published_parsed", "updated_parsed", "created_parsed")
@@ -249,68 +239,11 @@ def render_source_path(path: str, month: Month) -> str:
     return path.replace("{year}", str(month.year)).replace("{month}", f"{month.month:02d}")
 
 
-# Lines with a link: shared by the inbox and reading lists
-
-
-@dataclass(frozen=True)
-class LinkLine:
-    """The first link on a line of text, what came before it and the note after it."""
-
-    url: str
-    title: str = ""
-    note: str = ""
-    error: str = ""
-
-
-def parse_link_line(text: str) -> LinkLine | None:
-    """The first link on ``text`` (``[title](url)``, ``<url>`` or a bare URL), or None when
-    there is none; ``error`` is set for a link that cannot be drafted."""
-    found = _find_markdown_link(text) or _find_bare_url(text)
-    if found is None:
-        schemeless = SCHEMELESS_URL.search(text)
-        if schemeless:
-            bare = schemeless.group(0).rstrip(URL_TRAIL)
-            return LinkLine(bare, error=f"{bare!r} has no scheme; write https://{bare}")
-        other = OTHER_SCHEME.search(text)
-        if other:
-            return LinkLine(other[0], error=f"{other[0]!r} is not an http(s) URL")
-        return None
-    start, end, title_markdown, url = found
-    before, after = text[:start].rstrip(), text[end:].lstrip()
-    if before.count("(") > before.count(")") and after.startswith(")"):
-        cut = before.rfind("(")  # "(see https://…)": the brackets belong to the prose
-        before, after = before[:cut] + before[cut + 1 :], after[1:]
-    before, after = _strip_edges(before), _strip_edges(after)
-    title = parse_title(EMPHASIS.sub(r"\2", title_markdown)) if title_markdown else before
-    if not is_http_url(url):
-        return LinkLine(url, error=f"{url!r} is not an absolute http(s) URL; write the full URL")
-    return LinkLine(url, title, after)
-
-
-def _find_markdown_link(text: str) -> tuple[int, int, str, str] | None:
-    """The first link with a title (an inline link a digest entry could be), else the first
-    http(s) autolink: (start, end, title Markdown, URL)."""
-    links = parse_line_links(text)
-    for link in links:
-        if is_entry_link(link) and link.text.strip():
-            return link.start, link.end, link.text.strip(), link.url
-    for link in links:
-        if link.kind is Kind.AUTOLINK and link.url.lower().startswith(("http://", "https://")):
-            return link.start, link.end, "", link.url
-    return None
-
-
-def _find_bare_url(text: str) -> tuple[int, int, str, str] | None:
-    found = parse_bare_url(text)
-    return (found[0], found[1], "", found[2]) if found else None
+# Lines with a link: the inbox format (linkdigest.format.linklist), shared with reading lists
 
 
 def _strip_emphasis(text: str) -> str:
     return EMPHASIS_EDGE.sub("", text)
-
-
-def _strip_edges(text: str) -> str:
-    return " ".join(SEPARATOR_EDGE.sub("", text.lstrip(URL_TRAIL)).split())
 
 
 def _candidate(link: LinkLine, source: str, line: int, hint: str) -> Candidate:
@@ -330,26 +263,14 @@ def _candidate(link: LinkLine, source: str, line: int, hint: str) -> Candidate:
 
 def parse_inbox(text: str, source: str) -> SourceResult:
     """One URL a line with an optional note after it; ``## Section`` lines set the section
-    of the URLs below them; other ``#`` lines are comments."""
-    candidates: list[Candidate] = []
-    skipped: list[Skipped] = []
-    section = ""
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("## "):
-            section = line[3:].strip(" #")
-        elif line and not line.startswith("#"):
-            link = parse_link_line(line)
-            if link is None or link.error:
-                what = link.error if link else f"no URL in {_quote(line)}"
-                skipped.append(Skipped(source, number, f"{what}; one http(s) URL per line"))
-            else:
-                candidates.append(_candidate(link, source, number, section))
-    return SourceResult(tuple(candidates), tuple(skipped))
+    of the URLs below them; other ``#`` lines are comments (``parse_link_list``)."""
+    listed = parse_link_list(text)
+    candidates = tuple(_candidate(i.link, source, i.line, i.section) for i in listed.links)
+    skipped = tuple(Skipped(source, p.line, p.message) for p in listed.problems)
+    return SourceResult(candidates, skipped)
 
 
-def _quote(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+_quote = render_quoted
 
 
 # Reading lists (Markdown or plain text)
