@@ -189,3 +189,221 @@ def test_fill_keeps_the_mode_and_the_backup_agrees(tmp_path: Path) -> None:
         (backup,) = tmp_path.glob("*.bak")
         assert mode(digest) == mode(backup) == 0o644
         assert server.unexpected == []
+
+
+# Item 1: rejections are remembered
+
+RECORD = Path("content/posts/2026-11-links.drafted.txt")
+
+
+def delete_entry(path: Path, url: str) -> None:
+    """Delete the entry of ``url`` from the draft as an editor would: its heading and
+    everything up to the next heading."""
+    digest = parse_digest(path.read_text(encoding="utf-8"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (entry,) = [e for e in digest.entries if e.url == url]
+    start = entry.line - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    path.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+
+def urls(path: Path) -> list[str]:
+    return [e.url for e in parse_digest(path.read_text(encoding="utf-8")).entries]
+
+
+def test_a_deleted_entry_stays_out_and_is_listed_with_where_it_is_recorded(
+    site: Path, capsys
+) -> None:
+    assert draft(site) == 0
+    path, record = site / DRAFT, site / RECORD
+    assert record.read_text(encoding="utf-8").splitlines()[-3:] == [
+        "drafted https://example.org/queues  How queues fail under load",
+        "drafted https://peps.python.org/pep-0008/  PEP 8 revisited",
+        "drafted https://blog.example.net/tz  Time zones are hard",
+    ]
+    # The editor retitles one entry, deletes two (the only Python entry with its section
+    # heading left empty), and writes an entry of their own.
+    text = path.read_text(encoding="utf-8").replace("[Time zones are hard]", "[Time zones!]")
+    path.write_text(text + "\n### [My own find](https://mine.example/find)\n", "utf-8")
+    delete_entry(path, "https://example.org/queues")
+    delete_entry(path, "https://peps.python.org/pep-0008/")
+    edited = path.read_text(encoding="utf-8")
+    add_to_inbox(site, "https://example.org/late  A late one\n")
+    capsys.readouterr()
+
+    assert draft(site) == 0
+    assert urls(path) == [
+        "https://blog.example.net/tz",
+        "https://example.org/late",
+        "https://mine.example/find",
+    ]
+    assert path.read_text(encoding="utf-8").startswith(edited.split("### [My own")[0][:200])
+    lines = record.read_text(encoding="utf-8").splitlines()
+    queues = lines.index("removed https://example.org/queues  How queues fail under load") + 1
+    pep = lines.index("removed https://peps.python.org/pep-0008/  PEP 8 revisited") + 1
+    assert "drafted https://example.org/late  A late one" in lines
+    assert not any("mine.example" in line for line in lines)  # never drafted: not recorded
+    err = capsys.readouterr().err
+    assert (
+        f"inbox.txt:2: https://example.org/queues left out, removed by you from {path} "
+        f"(recorded at {site / RECORD}:{queues}); to bring it back, delete that line" in err
+    )
+    assert "inbox.txt:3: https://peps.python.org/pep-0008/ left out, removed by you" in err
+    assert f"(recorded at {site / RECORD}:{pep})" in err
+    assert f"{site / RECORD}: 2 links you deleted from {path} marked removed" in err
+    assert "merged into" in err and "2 removed by you" in err
+
+    # The next run: still out, still listed; nothing new, so nothing is written.
+    before = (path.read_bytes(), record.read_bytes())
+    assert draft(site) == 0
+    assert (path.read_bytes(), record.read_bytes()) == before
+    err = capsys.readouterr().err
+    assert err.count("left out, removed by you") == 2
+    assert "nothing new (2 already in the draft, 2 removed by you)" in err
+    assert "marked removed" not in err
+
+
+def test_deleting_the_removed_line_brings_the_link_back(site: Path, capsys) -> None:
+    assert draft(site) == 0
+    path, record = site / DRAFT, site / RECORD
+    delete_entry(path, "https://blog.example.net/tz")
+    assert draft(site) == 0
+    assert "https://blog.example.net/tz" not in urls(path)
+    text = record.read_text(encoding="utf-8")
+    assert "removed https://blog.example.net/tz" in text
+    record.write_text(
+        "".join(x for x in text.splitlines(True) if "blog.example.net/tz" not in x), "utf-8"
+    )
+    capsys.readouterr()
+
+    assert draft(site) == 0
+    assert "https://blog.example.net/tz" in urls(path)
+    assert "drafted https://blog.example.net/tz  Time zones are hard" in record.read_text("utf-8")
+    assert "removed by you" not in capsys.readouterr().err
+
+
+def test_pasting_an_entry_back_makes_it_drafted_again(site: Path) -> None:
+    assert draft(site) == 0
+    path, record = site / DRAFT, site / RECORD
+    original = path.read_text(encoding="utf-8")
+    delete_entry(path, "https://blog.example.net/tz")
+    assert draft(site) == 0
+    assert "removed https://blog.example.net/tz" in record.read_text("utf-8")
+    path.write_text(original, encoding="utf-8")  # the editor changed their mind: pasted back
+
+    assert draft(site) == 0
+    assert path.read_text(encoding="utf-8") == original
+    assert "drafted https://blog.example.net/tz  Time zones are hard" in record.read_text("utf-8")
+    delete_entry(path, "https://blog.example.net/tz")  # and changed it again
+    assert draft(site) == 0
+    assert "https://blog.example.net/tz" not in urls(path)
+
+
+def test_a_link_never_drafted_is_no_rejection(site: Path) -> None:
+    # Drafted before the link reached the inbox, or written by the editor's own hand: the
+    # drafter never put it in the draft, so its absence is no removal.
+    assert draft(site) == 0
+    path = site / DRAFT
+    path.write_text(
+        path.read_text("utf-8") + "\n### [Mine](https://example.org/handmade)\n", "utf-8"
+    )
+    delete_entry(path, "https://example.org/handmade")
+    add_to_inbox(site, "https://example.org/handmade  also in the inbox\n")
+    add_to_inbox(site, "https://example.org/arrived-later  arrived after the first run\n")
+
+    assert draft(site) == 0
+    assert {"https://example.org/handmade", "https://example.org/arrived-later"} <= set(urls(path))
+
+
+def test_a_removed_line_written_by_hand_keeps_a_link_out(site: Path, capsys) -> None:
+    (site / RECORD).write_text(
+        "# Links I never want\r\nREMOVED https://blog.example.net/tz?utm_source=x  dull\r\n",
+        encoding="utf-8",
+    )
+    assert draft(site) == 0
+    assert "https://blog.example.net/tz" not in urls(site / DRAFT)
+    assert f"(recorded at {site / RECORD}:2)" in capsys.readouterr().err
+    text = (site / RECORD).read_bytes().decode("utf-8")
+    assert text.startswith("# Links I never want\r\nREMOVED https://blog.example.net/tz?utm")
+    assert "\r\ndrafted https://example.org/queues  How queues fail under load\r\n" in text
+
+
+def test_a_deleted_draft_starts_again_without_the_removed_links(site: Path) -> None:
+    assert draft(site) == 0
+    path = site / DRAFT
+    delete_entry(path, "https://blog.example.net/tz")
+    assert draft(site) == 0
+    path.unlink()  # the editor starts the month again
+
+    assert draft(site) == 0
+    assert urls(path) == ["https://example.org/queues", "https://peps.python.org/pep-0008/"]
+    lines = (site / RECORD).read_text(encoding="utf-8").splitlines()
+    assert [x.split()[0] for x in lines if not x.startswith("#")] == [
+        "removed",
+        "drafted",
+        "drafted",
+    ]
+
+
+def test_an_interrupted_run_can_simply_be_run_again(site: Path) -> None:
+    """The two states an interrupted merge leaves: the record says ``adding`` for links the
+    draft does not hold yet (stopped before the draft was written), or for links it holds
+    (stopped after). Neither is taken for a removal."""
+    assert draft(site) == 0
+    path, record = site / DRAFT, site / RECORD
+    add_to_inbox(site, "https://example.org/late  A late one\n")
+    # Stopped before the draft was written.
+    record.write_text(record.read_text("utf-8") + "adding https://example.org/late\n", "utf-8")
+    assert draft(site) == 0
+    assert "https://example.org/late" in urls(path)
+    text = record.read_text("utf-8")
+    assert "adding" not in text and text.count("https://example.org/late") == 1
+    # Stopped after the draft was written: the draft holds it, the record says adding.
+    record.write_text(
+        text.replace("drafted https://example.org/late", "adding https://example.org/late"), "utf-8"
+    )
+    before = path.read_bytes()
+    assert draft(site) == 0
+    assert path.read_bytes() == before
+    assert "drafted https://example.org/late  A late one" in record.read_text("utf-8")
+    assert not list(path.parent.glob(".*.tmp"))
+
+
+def test_a_broken_record_line_is_named_and_nothing_is_written(site: Path, capsys) -> None:
+    assert draft(site) == 0
+    path, record = site / DRAFT, site / RECORD
+    record.write_text(record.read_text("utf-8") + "rejected https://example.org/x\n", "utf-8")
+    add_to_inbox(site, "https://example.org/late  A late one\n")
+    before = (path.read_bytes(), record.read_bytes())
+    capsys.readouterr()
+
+    assert draft(site) == 1
+    assert (path.read_bytes(), record.read_bytes()) == before
+    line = len(record.read_text("utf-8").splitlines())
+    assert (
+        f"{record}:{line}: 'rejected' is not a mark: start the line with 'drafted' or "
+        "'removed'" in capsys.readouterr().err
+    )
+
+
+def test_a_dry_run_writes_no_record(site: Path, capsys) -> None:
+    assert draft(site, "--dry-run") == 0
+    assert not (site / RECORD).exists() and not (site / DRAFT).exists()
+    assert draft(site) == 0
+    delete_entry(site / DRAFT, "https://blog.example.net/tz")
+    before = (site / RECORD).read_bytes()
+    capsys.readouterr()
+    assert draft(site, "--dry-run") == 0
+    assert (site / RECORD).read_bytes() == before
+    err = capsys.readouterr().err  # said as a run would say it, and nothing written
+    assert "https://blog.example.net/tz left out, removed by you" in err
+    assert f"{site / RECORD}: 1 link you deleted from {site / DRAFT} marked removed" in err
+
+
+def test_the_record_follows_the_umask_and_keeps_its_mode(site: Path) -> None:
+    assert run_draft_with_umask(site, 0o027).returncode == 0
+    assert mode(site / RECORD) == 0o640
+    os.chmod(site / RECORD, 0o644)
+    add_to_inbox(site, "https://example.org/late  A late one\n")
+    assert run_draft_with_umask(site, 0o077).returncode == 0
+    assert mode(site / RECORD) == 0o644

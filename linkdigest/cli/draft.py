@@ -9,7 +9,9 @@ Sources, sections and the draft's front matter are set in the [draft] table of
 linkdigest.toml (its paths are relative to that file's folder). An existing draft is never
 overwritten: new links are inserted at the end of their sections (a timestamped .bak copy
 is kept) and every other line stays as it was; a digest whose Status is not draft is never
-touched. Every skipped item is a warning on stderr, named as source:line. Exit codes: 0
+touched. A link you delete from the draft stays out of later runs: the draft's record
+beside it (2026-11-links.drafted.txt) marks it removed; delete that line to bring it back.
+Every skipped item is a warning on stderr, named as source:line. Exit codes: 0
 drafted (even with warnings), 2 something was skipped and --strict was given, 1 usage or
 settings error.
 """
@@ -92,11 +94,34 @@ def report(result: DraftRun) -> None:
             f"{candidate.where}: {candidate.url} was already published ({where}); left out",
             file=sys.stderr,
         )
+    report_removed(result)
     for candidate, why in result.failures:
         reason = f" ({why})" if why else ""
         print(
             f"{candidate.where}: {candidate.url}: no title{reason}; drafted with an empty "
             f"title: write one, or run linkdigest fetch --fill {_shown(result.path)}",
+            file=sys.stderr,
+        )
+
+
+def report_removed(result: DraftRun) -> None:
+    """The links the editor removed: each one a source still holds, and those noticed now."""
+    from linkdigest.format.urls import normalise_for_dedup
+
+    record, draft = _shown(result.record.path), _shown(result.path)
+    for candidate in result.plan.removed:
+        line = result.record.lines.get(normalise_for_dedup(candidate.url), 0)
+        print(
+            f"{candidate.where}: {candidate.url} left out, removed by you from {draft} "
+            f"(recorded at {record}:{line}); to bring it back, delete that line",
+            file=sys.stderr,
+        )
+    if result.record.newly_removed:
+        count = len(result.record.newly_removed)
+        links = "link" if count == 1 else "links"
+        print(
+            f"{record}: {count} {links} you deleted from {draft} marked removed; later "
+            "runs leave them out",
             file=sys.stderr,
         )
 
@@ -109,24 +134,27 @@ def _shown(path: Path) -> str:
 
 
 def write(result: DraftRun, dry_run: bool, session: Session) -> None:
-    from linkdigest.files import write_text_atomic, write_text_with_backup
+    from linkdigest.drafting.draft import write_draft
 
     counts = ", ".join(f"{name} {count}" for name, count in result.counts.items())
     where = _shown(result.path)
     kept = len(result.plan.in_draft)
-    if not result.text:
-        session.say(f"{where}: nothing new ({kept} already in the draft)")
-        return
+    removed = f", {len(result.plan.removed)} removed by you" if result.plan.removed else ""
     if dry_run:
-        sys.stdout.write(result.text)
+        if result.text:
+            sys.stdout.write(result.text)
         action = "would write" if result.created else "would merge into"
-        session.say(f"{action} {where}: {counts} (dry run)")
+        what = f"{action} {where}: {counts}" if result.text else f"{where}: nothing new"
+        session.say(f"{what} (dry run)")
+        return
+    backup = write_draft(result, lambda path: session.wrote(_shown(path)))
+    if not result.text:
+        session.say(f"{where}: nothing new ({kept} already in the draft{removed})")
         return
     if result.created:
-        write_text_atomic(result.path, result.text)
-        session.wrote(where)
         session.say(f"wrote {where}: {counts}")
     else:
-        backup = write_text_with_backup(result.path, result.text)
-        session.wrote(where)
-        session.say(f"merged into {where}: {counts}; {kept} already there (backup: {backup.name})")
+        backup_name = backup.name if backup else ""
+        session.say(
+            f"merged into {where}: {counts}; {kept} already there{removed} (backup: {backup_name})"
+        )

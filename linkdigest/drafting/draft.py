@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
@@ -19,6 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from linkdigest.drafting.gather import read_sources
+from linkdigest.drafting.record import (
+    Mark,
+    Record,
+    RecordLine,
+    Settled,
+    parse_record,
+    parse_removed_lines,
+    record_path,
+    render_record,
+    settle_record,
+)
 from linkdigest.drafting.sources import (
     DEFAULT_TIMEZONE,
     Candidate,
@@ -29,7 +40,7 @@ from linkdigest.drafting.sources import (
 )
 from linkdigest.errors import ConfigError, ContentError
 from linkdigest.fetching.fetch import DAY, FetchOptions, LinkInfo, fetch_many
-from linkdigest.files import read_text_exact
+from linkdigest.files import read_text_exact, write_text_atomic, write_text_with_backup
 from linkdigest.format.digest import Digest, Entry, Section, is_digest, parse_digest
 from linkdigest.format.render import (
     entry_from_text,
@@ -253,30 +264,39 @@ def _sentence(note: str) -> str:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a run will do: the new links, and those left out (already in the draft, or
-    published before, with where)."""
+    """What a run will do: the new links, and those left out (already in the draft, removed
+    from it by the editor, or published before, with where)."""
 
     new: tuple[Candidate, ...] = ()
     in_draft: tuple[Candidate, ...] = ()
     published: tuple[tuple[Candidate, str], ...] = ()
     duplicates: int = 0
+    removed: tuple[Candidate, ...] = ()
 
 
 def plan_draft(
-    candidates: Sequence[Candidate], published: Mapping[str, str], existing: Digest | None
+    candidates: Sequence[Candidate],
+    published: Mapping[str, str],
+    existing: Digest | None,
+    rejected: Collection[str] = (),
 ) -> Plan:
+    """Each link once: in the draft already, removed by the editor (``rejected`` holds
+    dedup keys), published before, or new."""
     merged = merge_candidates(order_candidates(candidates))
     in_draft = {normalise_for_dedup(e.url) for e in existing.entries} if existing else set()
-    new, kept, gone = [], [], []
+    new, kept, gone, removed = [], [], [], []
     for candidate in merged:
         key = normalise_for_dedup(candidate.url)
         if key in in_draft:
             kept.append(candidate)
+        elif key in rejected:
+            removed.append(candidate)
         elif key in published:
             gone.append((candidate, published[key]))
         else:
             new.append(candidate)
-    return Plan(tuple(new), tuple(kept), tuple(gone), len(candidates) - len(merged))
+    duplicates = len(candidates) - len(merged)
+    return Plan(tuple(new), tuple(kept), tuple(gone), duplicates, tuple(removed))
 
 
 # Sections
@@ -550,9 +570,23 @@ def _new_section_index(
 
 
 @dataclass(frozen=True)
+class RecordUpdate:
+    """The draft's record after a run: its path, the text to write before the draft (with
+    the links being added marked ``adding``; "" when nothing is added), the text to write
+    after it ("" when nothing changes), the removals noticed in this run, and the record
+    line of each link kept out (dedup key -> line number in the final text)."""
+
+    path: Path
+    before: str = ""
+    after: str = ""
+    newly_removed: tuple[RecordLine, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DraftRun:
     """The result of planning a draft: where, the text to write ("" when nothing is new),
-    whether the file is new, and everything to report."""
+    whether the file is new, its record, and everything to report."""
 
     path: Path
     text: str
@@ -561,6 +595,7 @@ class DraftRun:
     skipped: tuple[Skipped, ...]
     failures: tuple[tuple[Candidate, str], ...]
     counts: Mapping[str, int]
+    record: RecordUpdate
 
 
 async def build_draft(
@@ -572,16 +607,18 @@ async def build_draft(
     options: FetchOptions,
     progress: Callable[[int], Callable[[LinkInfo], None]] | None = None,
 ) -> DraftRun:
-    """Read the sources, plan, complete and render: everything but writing the file."""
+    """Read the sources, plan, complete and render: everything but writing the files."""
     path = base / render_template(settings.path, month)
     existing_text = read_text_exact(path) if path.exists() else None
     existing = (
         parse_mergeable_draft(existing_text, str(path)) if existing_text is not None else None
     )
+    record = read_record(record_path(path))
+    settled = settle_record(record, _entry_keys(existing))
     index = read_content_index(base / settings.content, base, settings.category, path)
     _check_slug(index, render_template(settings.slug, month), path)
     found = await read_sources(settings.sources, base, month, fetcher, options.max_description)
-    plan = plan_draft(found.candidates, index.published, existing)
+    plan = plan_draft(found.candidates, index.published, existing, settled.rejected)
     completed = await complete_candidates(plan.new, fetcher, cache, options, progress)
     sections = group_entries(completed.candidates, settings)
     counts = {name: len(entries) for name, entries in sections.items()}
@@ -591,7 +628,53 @@ async def build_draft(
         text = render_new_draft(month, settings, sections)
     else:
         text = render_merged(existing_text or "", existing, sections, settings)
-    return DraftRun(path, text, existing is None, plan, found.skipped, completed.failures, counts)
+    update = plan_record(record_path(path), record, settled, completed.candidates, path.name)
+    return DraftRun(
+        path, text, existing is None, plan, found.skipped, completed.failures, counts, update
+    )
+
+
+def _entry_keys(digest: Digest | None) -> set[str] | None:
+    return {normalise_for_dedup(e.url) for e in digest.entries} if digest else None
+
+
+def read_record(path: Path) -> Record:
+    """The draft's record, or an empty one when there is none yet."""
+    return parse_record(read_text_exact(path), str(path)) if path.exists() else Record()
+
+
+def plan_record(
+    path: Path, record: Record, settled: Settled, added: Sequence[Candidate], draft_name: str
+) -> RecordUpdate:
+    """The record's texts around the draft's write: the links added as ``adding``, then
+    as ``drafted``; removals noticed now are marked ``removed``."""
+    if not added and not settled.changes:
+        return RecordUpdate(path, lines={k: v.line for k, v in settled.rejected.items()})
+    rows = [(c.url, c.title or " ".join(c.note.split())[:80]) for c in added]  # a hint
+    before = render_record(record, settled.changes, [(Mark.ADDING, *r) for r in rows], draft_name)
+    after = render_record(record, settled.changes, [(Mark.DRAFTED, *r) for r in rows], draft_name)
+    lines = parse_removed_lines(after, str(path))
+    return RecordUpdate(path, before if added else "", after, settled.newly_removed, lines)
+
+
+def write_draft(run: DraftRun, wrote: Callable[[Path], None] = lambda _: None) -> Path | None:
+    """Write the draft and its record, each whole, in an order that a run interrupted at
+    any point can simply be run again (see ``linkdigest.drafting.record``); ``wrote`` hears
+    of each file once it is written. Returns the ``.bak`` of a merged draft."""
+    backup = None
+    if run.record.before and run.text:
+        write_text_atomic(run.record.path, run.record.before)
+        wrote(run.record.path)
+    if run.text and run.created:
+        write_text_atomic(run.path, run.text)
+    elif run.text:
+        backup = write_text_with_backup(run.path, run.text)
+    if run.text:
+        wrote(run.path)
+    if run.record.after:
+        write_text_atomic(run.record.path, run.record.after)
+        wrote(run.record.path)
+    return backup
 
 
 def _check_slug(index: ContentIndex, slug: str, path: Path) -> None:
