@@ -35,7 +35,7 @@ help:
 	@echo "make lint        ruff check and format check, mypy (strict) on the library"
 	@echo "make bench       benchmarks: build speed, fetch speed, link checking, extraction (print figures)"
 	@echo "make fetch URLS='https://a https://b'   titles and summaries as digest entries"
-	@echo "make links       check every link of the site (exit 2 when one is dead)"
+	@echo "make links       check every link of the site (exit 2 when one is dead; FILE=post.md: one post)"
 	@echo "make draft MONTH=2026-11   draft (or merge into) the month's digest (DRAFT_ARGS=--dry-run)"
 	@echo "make newsletter MONTH=2026-10   the email edition of a published digest (SEND=1 sends it)"
 	@echo "make golden      rewrite the golden drafts in tests/golden/ from the current code (review the diff)"
@@ -134,9 +134,12 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) | bench-packages
 fetch: $(STAMP)
 	$(LINKDIGEST) fetch $(URLS) $(if $(URLS_FILE),--file $(URLS_FILE)) $(FETCH_ARGS)
 
-# Every link in content/ and in the freshly built site; LINKS_ARGS="--format markdown" etc.
+# Every link in content/ and on the pages the build just wrote (its record in $(OUTPUTDIR)/,
+# not pages earlier builds left there); FILE=content/posts/x.md: only that file's links and
+# the pages built from it. LINKS_ARGS="--format markdown" etc.
 links: html
-	$(LINKDIGEST) links --output $(OUTPUTDIR) --site-url http://127.0.0.1:$(PORT) $(LINKS_ARGS)
+	$(LINKDIGEST) links $(FILE) --output $(OUTPUTDIR) --site-url http://127.0.0.1:$(PORT) \
+		$(LINKS_ARGS)
 
 # The email edition of the month's published digest, in newsletters/MONTH/ (never deployed);
 # SEND=1 sends it (once; RESEND=1 again), DRY_RUN=1 only shows it.

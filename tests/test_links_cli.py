@@ -252,3 +252,59 @@ def test_links_only_in_the_built_html_are_checked(site, tmp_path, capsys) -> Non
     assert code == 2 and gone["url"] == server.url("/gone")
     assert gone["places"][0]["path"].endswith("about/index.html")
     assert [s.path for s in server.seen if s.method == "HEAD"].count("/ok") == 1
+
+
+# --- only the pages the current content produces (issue 16, item 8) ----------------------
+
+DOOMED = "Title: Doomed\nDate: 2026-03-05\n\nSee [its dead link]({base}/doomed) and [x](/x/y/).\n"
+
+
+def test_a_deleted_posts_page_left_in_the_output_is_not_checked(site, tmp_path, capsys) -> None:
+    server, content, settings = site
+    server.routes["/doomed"] = Reply(404)
+    doomed = content / "posts" / "doomed.md"
+    doomed.write_text(DOOMED.format(base=server.url("")), encoding="utf-8")
+    assert run_pelican(content, tmp_path).returncode == 0
+    doomed.unlink()
+    build = run_pelican(content, tmp_path)  # a warm rebuild, as `make links` runs it
+    stale = build.output / "posts" / "2026" / "03" / "doomed" / "index.html"
+    assert build.returncode == 0 and stale.is_file()
+    argv = ["--content", str(content), "--output", str(build.output), "--settings", str(settings)]
+    argv += ["--no-cache", "--format", "json"]
+    code, out, _ = run(capsys, *argv)
+    urls = {p["url"] for p in json.loads(out)["problems"]}
+    assert code == 2 and server.url("/gone") in urls  # the current posts are checked
+    assert server.url("/doomed") not in urls and "/x/y/" not in urls
+    assert "/doomed" not in {s.path for s in server.seen}
+    # The same output without its build record: every file in it is checked, as before.
+    (build.output / ".linkdigest-pages.json").unlink()
+    code, out, err = run(capsys, *argv)
+    urls = {p["url"] for p in json.loads(out)["problems"]}
+    assert {server.url("/doomed"), "/x/y/"} <= urls
+    assert "no .linkdigest-pages.json" in err and "checking every page" in err
+
+
+def test_links_file_checks_only_the_pages_built_from_it(site, tmp_path, capsys) -> None:
+    server, content, settings = site
+    server.routes["/theirs"] = Reply(404)
+    three = content / "posts" / "three.md"
+    three.write_text(
+        "Title: Three\nDate: 2026-03-04\n\nSee [nowhere](/no/such/page/) and [a](#nope).\n",
+        encoding="utf-8",
+    )
+    (content / "pages").mkdir()
+    (content / "pages" / "colophon.md").write_text(
+        f"Title: Colophon\n\nSee [lost](/lost/page/) and [theirs]({server.url('/theirs')}).\n",
+        encoding="utf-8",
+    )
+    build = run_pelican(content, tmp_path)
+    argv = ["--output", str(build.output), "--site-url", "http://127.0.0.1:8000"]
+    argv += ["--settings", str(settings), "--no-cache"]
+    code, out, _ = run(capsys, str(three), "--content", str(content), *argv, "--format", "json")
+    problems = json.loads(out)["problems"]
+    urls = {p["url"] for p in problems}
+    assert code == 2 and {"/no/such/page/", "#nope"} <= urls
+    assert "/lost/page/" not in urls and server.url("/theirs") not in urls
+    places = {Path(place["path"]) for p in problems for place in p["places"]}
+    assert places == {three, build.output / "posts/2026/03/three/index.html"}
+    assert {s.path for s in server.seen} == set()  # three's page links to no other site

@@ -14,6 +14,7 @@ import pytest
 
 from linkdigest.shipping import deploy as deploy_module
 from linkdigest.shipping.deploy import MARKER
+from linkdigest.site.buildrecord import RECORD_NAME
 from scripts.publish import main
 from tests.conftest import ROOT, Build, settings_from
 from tests.servers import LocalServer, Reply
@@ -41,9 +42,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def shipped(output: Path) -> dict[str, bytes]:
+    """What a deploy ships of ``output``: every file but the build's record of its pages."""
+    return {p: data for p, data in snapshot(output).items() if p != RECORD_NAME}
+
+
 def site_files(output: Path) -> dict[str, bytes]:
-    """The site's own files, without pre-compressed copies."""
-    return {p: data for p, data in snapshot(output).items() if not p.endswith((".gz", ".br"))}
+    """The site's own files, without pre-compressed copies (nor the build record)."""
+    return {p: data for p, data in shipped(output).items() if not p.endswith((".gz", ".br"))}
 
 
 @pytest.fixture
@@ -138,12 +144,12 @@ def test_publish_to_a_folder_with_every_gate(publisher: Publisher) -> None:
     assert "publish: gate content: ok (" in err and "5 links in 3 new or changed posts" in err
     assert sorted(publisher.asked()) == sorted(LINKS)  # one HEAD each; never the draft's
     dest = publisher.dest
-    assert snapshot(dest) == {**snapshot(build.output), MARKER: (dest / MARKER).read_bytes()}
+    assert snapshot(dest) == {**shipped(build.output), MARKER: (dest / MARKER).read_bytes()}
     assert (dest / "index.html.gz").is_file() and (dest / "feeds" / "all.atom.xml.gz").is_file()
     assert "public URL: https://links.example.org/" in err
     pages = len(list(build.output.rglob("*.html")))
     assert f"{pages} pages, " in err and " feeds, " in err and " bytes (plus " in err
-    added = len([p for p in snapshot(build.output) if not p.endswith((".gz", ".br"))])
+    added = len([p for p in shipped(build.output) if not p.endswith((".gz", ".br"))])
     assert f"since the last deploy: {added} added, 0 changed, 0 removed" in err
     record = json.loads((publisher.tmp / "state" / "local.json").read_text())
     assert sorted(record["checked"]) == [
@@ -246,7 +252,7 @@ def test_publish_to_a_bare_git_repository(publisher: Publisher) -> None:
         text=True,
         check=True,
     ).stdout.split()
-    assert sorted(listed) == sorted([*snapshot(build.output), ".nojekyll", "CNAME"])
+    assert sorted(listed) == sorted([*shipped(build.output), ".nojekyll", "CNAME"])
     assert not any(name.endswith(".gz") for name in listed)  # GitHub compresses on its own
 
 
@@ -256,7 +262,7 @@ def test_publish_through_rsync_to_a_local_folder(publisher: Publisher) -> None:
     code, _, err = publisher.publish("--target", "server", "--skip-gates", "content,links")
     assert code == 0, err
     srv = publisher.tmp / "srv"
-    assert snapshot(srv) == {**snapshot(build.output), MARKER: (srv / MARKER).read_bytes()}
+    assert snapshot(srv) == {**shipped(build.output), MARKER: (srv / MARKER).read_bytes()}
     before = site_files(build.output)
     publisher.build({"posts/new.md": "Title: New\nDate: 2026-03-25\nCategory: notes\n\nHi.\n"})
     after = site_files(build.output)
@@ -269,7 +275,7 @@ def test_publish_through_rsync_to_a_local_folder(publisher: Publisher) -> None:
     assert len(changed) < len(after) - len(added)
     counts = f"{len(added)} added, {len(changed)} changed, {len(removed)} removed"
     assert f"since the last deploy: {counts}" in err, err
-    assert snapshot(srv) == {**snapshot(build.output), MARKER: (srv / MARKER).read_bytes()}
+    assert snapshot(srv) == {**shipped(build.output), MARKER: (srv / MARKER).read_bytes()}
 
 
 @pytest.mark.slow
@@ -308,7 +314,7 @@ def test_interrupted_deploy_can_be_run_again(
     code, _, err = publisher.publish("--skip-gates", "content,links")
     assert code == 0, err
     dest = publisher.dest
-    assert snapshot(dest) == {**snapshot(build.output), MARKER: (dest / MARKER).read_bytes()}
+    assert snapshot(dest) == {**shipped(build.output), MARKER: (dest / MARKER).read_bytes()}
 
 
 @pytest.mark.slow
@@ -334,7 +340,7 @@ def test_ctrl_c_during_a_deploy_says_what_was_written_and_a_re_run_finishes(
     code, _, err = publisher.publish("--skip-gates", "content,links")
     assert code == 0, err
     dest = publisher.dest
-    assert snapshot(dest) == {**snapshot(build.output), MARKER: (dest / MARKER).read_bytes()}
+    assert snapshot(dest) == {**shipped(build.output), MARKER: (dest / MARKER).read_bytes()}
 
 
 @pytest.mark.slow

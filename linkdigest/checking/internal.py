@@ -1,14 +1,20 @@
-"""Checks on a built site: every internal link and #fragment resolves to a file and an id."""
+"""Checks on a built site: every internal link and #fragment resolves to a file and an id.
+
+The pages looked at are those the last build wrote (its record, ``linkdigest.site.buildrecord``),
+not every file in the folder: a page left there by an earlier build is not the site's any more.
+"""
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
+
+from linkdigest.site.buildrecord import read_build_record
 
 URL_ATTRIBUTES = {
     "a": ("href",),
@@ -79,25 +85,45 @@ def find_target(output: Path, path: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def iter_html_pages(output: Path) -> Iterator[Path]:
-    yield from sorted(output.rglob("*.html"))
+def read_built_pages(output: Path, files: Sequence[Path] | None = None) -> frozenset[str] | None:
+    """The HTML pages (POSIX paths below ``output``) the last build wrote, or of those the
+    pages built from ``files``; None when ``output`` has no build record (every page counts)."""
+    record = read_build_record(output)
+    if record is None:
+        return None
+    pages = record.html_pages()
+    return pages if files is None else pages & record.pages_from(files)
 
 
-def check_internal_links(output: Path, site_url: str = "") -> list[BrokenLink]:
-    """Every internal link on every HTML page of ``output``; returns those that do not resolve."""
+def iter_html_pages(output: Path, pages: Iterable[str] | None = None) -> Iterator[Path]:
+    """The HTML files of ``output``: those of ``pages`` that exist, or every one."""
+    if pages is None:
+        yield from sorted(output.rglob("*.html"))
+    else:
+        yield from (output / page for page in sorted(pages) if (output / page).is_file())
+
+
+def check_internal_links(
+    output: Path, site_url: str = "", pages: Iterable[str] | None = None
+) -> list[BrokenLink]:
+    """Every internal link on the HTML pages of ``output`` (``pages``, default every one);
+    returns those that do not resolve."""
     ids: dict[Path, set[str]] = {}
     broken: list[BrokenLink] = []
-    for page_file in iter_html_pages(output):
+    for page_file in iter_html_pages(output, pages):
         page = page_file.relative_to(output).as_posix()
         for url in parse_page_urls(page_file.read_text(encoding="utf-8")):
             broken.extend(_check_one(output, page, url, site_url, ids))
     return broken
 
 
-def read_external_links(output: Path, site_url: str = "") -> list[tuple[str, str]]:
-    """(page, URL) for every external http(s) URL on every HTML page of ``output``."""
+def read_external_links(
+    output: Path, site_url: str = "", pages: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """(page, URL) for every external http(s) URL on the HTML pages of ``output`` (``pages``,
+    default every one)."""
     found = []
-    for page_file in iter_html_pages(output):
+    for page_file in iter_html_pages(output, pages):
         page = page_file.relative_to(output).as_posix()
         for url in parse_page_urls(page_file.read_text(encoding="utf-8")):
             if (

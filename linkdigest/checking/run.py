@@ -51,10 +51,12 @@ CANARIES = 3  # cached working links asked again when nothing else shows the net
 class BuiltSite:
     """A built site whose own links are checked too: internal links and #fragments, and
     the external links only the theme or the build adds (a written link is reported at
-    its file:line, not at every page that shows it)."""
+    its file:line, not at every page that shows it). ``pages``: the pages to look at (paths
+    below ``output``; default every HTML file in it)."""
 
     output: Path
     site_url: str = ""
+    pages: frozenset[str] | None = None
 
 
 def read_check_places(
@@ -130,13 +132,13 @@ def check_local(
         if ref.url.lower().startswith(("mailto:", "tel:")):
             checks[ref.url] = check_syntax_only(ref.url)
     if site is not None:
-        for broken in check_internal_links(site.output, site.site_url):
+        for broken in check_internal_links(site.output, site.site_url, site.pages):
             checks[broken.url] = LinkCheck(broken.url, Verdict.DEAD, broken.reason)
             extra.append(LinkRef(broken.url, str(site.output / broken.page), 0))
         written = {ref.url for ref in places}
         extra += [
             LinkRef(url, str(site.output / page), 0)
-            for page, url in read_external_links(site.output, site.site_url)
+            for page, url in read_external_links(site.output, site.site_url, site.pages)
             if url not in written
         ]
     return checks, extra

@@ -4,7 +4,10 @@
   linkdigest links content/posts/x.md    only these files
   linkdigest links --drafts              only draft posts
   linkdigest links --since main          only links on lines added since a git revision
-  linkdigest links --output output       also internal links and #fragments of a built site
+  linkdigest links --output output       also internal links and #fragments of a built site:
+                                         the pages its last build wrote (with FILES, only
+                                         the pages built from them), not what earlier
+                                         builds left in the folder
   linkdigest links --format json|markdown
   linkdigest links --fix                 rewrite dead links to their archived copies
                                          (a .bak copy is kept; the diff goes to stderr)
@@ -27,6 +30,7 @@ from linkdigest.settings import DEFAULT_PATH
 if TYPE_CHECKING:
     from linkdigest.checking.archive import FileFix
     from linkdigest.checking.report import CheckReport
+    from linkdigest.checking.run import BuiltSite
 
 FORMATS = ("json", "markdown", "text")
 
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
 
 async def check(args: argparse.Namespace, session: Session) -> CheckReport:
     from linkdigest.checking.archive import fetch_archived_copies
-    from linkdigest.checking.run import BuiltSite, check_places, read_check_places
+    from linkdigest.checking.run import check_places, read_check_places
     from linkdigest.checking.verdicts import parse_check_options
     from linkdigest.cli.output import Progress
 
@@ -71,7 +75,7 @@ async def check(args: argparse.Namespace, session: Session) -> CheckReport:
     files = args.files or None  # none named: every Markdown file under --content
     places = read_check_places(args.content, files, drafts_only=args.drafts, since=args.since)
     cache = session.link_cache(args.cache, disabled=args.no_cache)
-    site = BuiltSite(args.output, args.site_url) if args.output else None
+    site = read_built_site(args, session) if args.output else None
     progress = Progress(session.program, len({ref.url for ref in places}))
     async with session.fetcher(cache) as fetcher:
         report = await check_places(
@@ -81,6 +85,21 @@ async def check(args: argparse.Namespace, session: Session) -> CheckReport:
         if not args.no_cache:
             session.write_link_cache(cache)
         return await fetch_archived_copies(report, session.http, options.archive_api, fetcher)
+
+
+def read_built_site(args: argparse.Namespace, session: Session) -> BuiltSite:
+    """The built site to check: the pages of its build record (of FILES, when named)."""
+    from linkdigest.checking.internal import read_built_pages
+    from linkdigest.checking.run import BuiltSite
+    from linkdigest.site.buildrecord import RECORD_NAME
+
+    pages = read_built_pages(args.output, args.files or None)
+    if pages is None:
+        session.say(
+            f"{args.output}: no {RECORD_NAME} (not built with the linkdigest plugin?): "
+            "checking every page in it, pages left by earlier builds too"
+        )
+    return BuiltSite(args.output, args.site_url, pages)
 
 
 def show_fixes(fixes: list[FileFix], session: Session) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from linkdigest.errors import ConfigError, DeployError
 from linkdigest.settings import parse_table
+from linkdigest.site.buildrecord import RECORD_NAME
 
 MARKER = ".linkdigest-site"
 TEMP_SUFFIX = ".linkdigest-tmp"
@@ -206,7 +207,7 @@ def check_destination(entries: set[str], where: str) -> None:
 
 def plan_folder(output: Path, dest: Path) -> Changes:
     """Files to copy (new, different) and to delete (gone from the site), by content."""
-    source, present = read_tree(output), read_tree(dest) - {MARKER}
+    source, present = read_tree(output) - {RECORD_NAME}, read_tree(dest) - {MARKER}
     changed = [
         p for p in sorted(source & present) if not filecmp.cmp(output / p, dest / p, shallow=False)
     ]
@@ -301,6 +302,7 @@ def render_rsync_command(
     command = ["rsync", "-az", "--delete", "--itemize-changes", "-e", target.ssh]
     command += ["--checksum"] if target.checksum else []
     command += ["--dry-run"] if dry_run else []
+    command += [f"--exclude=/{RECORD_NAME}"]
     # Two sources merge into the destination: the site and its marker, so --delete never
     # removes the marker that allows it.
     return [*command, f"{output}/", f"{marker_folder}/", target.destination.rstrip("/") + "/"]
@@ -386,6 +388,7 @@ def write_pages_tree(work: Path, output: Path, target: PagesTarget) -> str:
     index.unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index), "GIT_WORK_TREE": str(output)}
     git(work, "add", "--all", "--force", ".", cwd=output, env=env)
+    git(work, "rm", "--cached", "--quiet", "--ignore-unmatch", RECORD_NAME, cwd=output, env=env)
     extras = {".nojekyll": "" if target.nojekyll else None, "CNAME": target.cname or None}
     for name, text in extras.items():
         if text is not None:

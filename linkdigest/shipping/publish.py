@@ -21,7 +21,7 @@ from typing import Any
 import feedparser
 
 from linkdigest.checking.cache import LinkCache
-from linkdigest.checking.internal import check_internal_links
+from linkdigest.checking.internal import check_internal_links, read_built_pages
 from linkdigest.checking.places import LinkRef
 from linkdigest.checking.report import CheckReport, render_reason
 from linkdigest.checking.run import Progress, check_places, read_check_places
@@ -31,6 +31,7 @@ from linkdigest.files import read_content_text, write_text_atomic
 from linkdigest.format.digest import Problem, is_digest, parse_digest, parse_front_matter
 from linkdigest.net import Fetcher, HttpSettings
 from linkdigest.shipping.deploy import MARKER, Changes
+from linkdigest.site.buildrecord import RECORD_NAME
 from linkdigest.site.postchecks import check_front_matter
 
 try:  # optional: .br copies only when the module is installed
@@ -159,9 +160,10 @@ def parse_skip_gates(text: str) -> tuple[str, ...]:
 
 
 def iter_site_files(output: Path) -> Iterable[Path]:
-    """The site's own files: no pre-compressed copies, no deploy marker."""
+    """The site's own files: no pre-compressed copies, no deploy marker, no build record."""
     for path in sorted(output.rglob("*")):
-        if path.is_file() and path.suffix not in COMPRESSED_SUFFIXES and path.name != MARKER:
+        own = path.relative_to(output).as_posix() not in (MARKER, RECORD_NAME)
+        if own and path.is_file() and path.suffix not in COMPRESSED_SUFFIXES:
             yield path
 
 
@@ -249,8 +251,10 @@ def check_drafts(site: SiteFacts) -> GateResult:
 
 
 def check_internal(site: SiteFacts) -> GateResult:
-    """Every internal link and #fragment of every page resolves."""
-    broken = check_internal_links(site.output, site.site_url)
+    """Every internal link and #fragment of every page the build wrote (its record; every
+    page in the output when there is none) resolves."""
+    pages = read_built_pages(site.output)
+    broken = check_internal_links(site.output, site.site_url, pages)
     problems = tuple(f"{b.page}: {b.url}: {b.reason}" for b in broken)
     return GateResult("internal", problems, "internal links and fragments")
 

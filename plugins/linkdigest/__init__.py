@@ -10,16 +10,17 @@ docstring names the signals it hooks and why:
 - ``sitemap``: ``sitemap.xml`` and ``robots.txt`` when SITEMAP_ENABLED;
 - ``search``: the Pagefind index and the search page, for themes that have one;
 - ``writer``: pages and feeds written only when their text changed;
-- ``logs``: log lines never wrapped off a terminal.
+- ``logs``: log lines never wrapped off a terminal;
+- ``record``: which pages the build wrote, from which source (for the checks of a built site).
 """
 
 from __future__ import annotations
 
-from . import digest, feeds, logs, search, sitemap, writer
+from . import digest, feeds, logs, record, search, sitemap, writer
 
 # The order the four plugins were listed in before they became one: receivers of a signal run
 # in the order they connected, so the links page is generated before the search index.
-PARTS = (logs, digest, feeds, sitemap, search, writer)
+PARTS = (logs, digest, feeds, sitemap, search, writer, record)
 
 
 def register() -> None:

@@ -1,0 +1,50 @@
+"""record: the build's record of the pages it wrote and the source of each, in the output.
+
+Signals, and why:
+
+- ``content_written`` / ``feed_written``: sent by Pelican's writer for every page and feed it
+  writes (our writer writes only what changed, but the signal comes for every page, changed
+  or not), with the page's context: an article's or page's own page names its source.
+- ``finalized``: every page is written by then; the record goes into the output folder for
+  ``linkdigest links --output`` and the publish gates (``linkdigest.site.buildrecord``), and
+  the pages are forgotten, so ``pelican -r`` records each rebuild afresh.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+
+from linkdigest.site.buildrecord import BuildRecord, write_build_record
+
+WRITTEN: dict[str, str | None] = {}  # absolute output path: absolute source path
+
+
+def note_page(path: str, context: dict[str, Any], **_: Any) -> None:
+    content = context.get("article") or context.get("page")
+    source = getattr(content, "source_path", None)
+    WRITTEN[os.path.abspath(path)] = os.path.abspath(source) if source else None
+
+
+def note_feed(path: str, **_: Any) -> None:
+    WRITTEN.setdefault(os.path.abspath(path), None)
+
+
+def write_record(pelican: Any) -> None:
+    output = os.path.abspath(pelican.output_path)
+    pages = {
+        Path(os.path.relpath(path, output)).as_posix(): source
+        for path, source in WRITTEN.items()
+        if path.startswith(output + os.sep)
+    }
+    WRITTEN.clear()
+    write_build_record(Path(output), BuildRecord(os.path.abspath(pelican.path), pages))
+
+
+def register() -> None:
+    signals.content_written.connect(note_page)
+    signals.feed_written.connect(note_feed)
+    signals.finalized.connect(write_record)
