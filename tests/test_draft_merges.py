@@ -20,6 +20,7 @@ import pytest
 from linkdigest.cli.app import main
 from linkdigest.format.digest import parse_digest
 
+ROOT = Path(__file__).resolve().parent.parent
 DRAFT = Path("content/posts/2026-11-links.md")
 SETTINGS = """\
 [draft]
@@ -407,3 +408,65 @@ def test_the_record_follows_the_umask_and_keeps_its_mode(site: Path) -> None:
     add_to_inbox(site, "https://example.org/late  A late one\n")
     assert run_draft_with_umask(site, 0o077).returncode == 0
     assert mode(site / RECORD) == 0o644
+
+
+# Item 8 of "Found": messages name the thing, the place and what to do
+
+
+def test_odd_bookmark_folders_and_bookmarklets_are_named_and_drafted_sensibly(
+    site: Path, capsys
+) -> None:
+    fixture = ROOT / "tests/fixtures/draft/sources/bookmarks-unclosed.html"
+    (site / "bookmarks.html").write_bytes(fixture.read_bytes())
+    settings = site / "linkdigest.toml"
+    settings.write_text(
+        settings.read_text("utf-8") + '\n[[draft.sources]]\ntype = "bookmarks"\n'
+        'path = "bookmarks.html"\nfolders = ["Digest"]\n',
+        encoding="utf-8",
+    )
+    (site / "inbox.txt").write_text("", encoding="utf-8")
+    capsys.readouterr()
+
+    assert draft(site) == 0
+    digest = parse_digest((site / DRAFT).read_text(encoding="utf-8"))
+    assert [(s.title, [e.url for e in s.entries]) for s in digest.sections if s.title] == [
+        ("Articles", ["https://example.org/after"]),
+        ("Unclosed folder", ["https://unclosed.example.org/a", "https://deep.example.org/b"]),
+    ]
+    err = capsys.readouterr().err
+    assert (
+        "bookmarks.html:8: folder 'Unclosed folder' has no </H3>; its name is read up to the "
+        "next tag and its bookmarks are kept in it: add </H3> after the name, or export the "
+        "bookmarks again\n" in err
+    )
+    assert (
+        "bookmarks.html:16: bookmark 'A bookmarklet': 'javascript:alert(document.title)' is "
+        "not a web link (http or https); skipped\n" in err
+    )
+    assert (
+        "bookmarks.html:17: bookmark 'Bad date': ADD_DATE 'notanumber' is not epoch seconds, "
+        "so its month is unknown; put https://example.org/c in the inbox instead\n" in err
+    )
+    assert "()" not in err and " has ADD_DATE" not in err
+
+
+def test_a_page_without_a_title_is_named_with_why(site: Path, capsys) -> None:
+    from tests.servers import Reply, start_servers
+
+    for (server,) in start_servers(["127.0.0.12"]):
+        server.routes["/untitled"] = Reply(
+            headers={"Content-Type": "text/html"}, body=b"<!doctype html><p>No title here.</p>"
+        )
+        (site / "inbox.txt").write_text(server.url("/untitled") + "\n", encoding="utf-8")
+        settings = site / "linkdigest.toml"
+        settings.write_text(
+            "[http]\nretries = 0\n[hosts.default]\ndelay = 0.0\n" + settings.read_text("utf-8"),
+            encoding="utf-8",
+        )
+        argv = ["draft", "2026-11", "--settings", str(settings), "--no-cache"]
+        assert main(argv) == 0
+        err = capsys.readouterr().err
+        assert server.unexpected == []
+    assert "()" not in err
+    assert f"inbox.txt:1: {server.url('/untitled')}: no title (the page gives none); " in err
+    assert "drafted with an empty title: write one, or run linkdigest fetch --fill" in err

@@ -78,8 +78,8 @@ def test_pocket_html_export_both_lists_by_time_added() -> None:
         ),
         (
             21,
-            "'A bookmarklet': 'javascript:alert(document.cookie)' is not an http(s) URL; "
-            "left out, fix it in the service",
+            "'A bookmarklet': 'javascript:alert(document.cookie)' is not a web link (http or "
+            "https); skipped",
         ),
         (
             22,
@@ -115,8 +115,8 @@ def test_pinboard_json_with_escaped_slashes_and_space_separated_tags() -> None:
         ),
         (
             5,
-            "'Not the web': 'ftp://files.example.org/old.tar.gz' is not an http(s) URL; "
-            "left out, fix it in the service",
+            "'Not the web': 'ftp://files.example.org/old.tar.gz' is not a web link (http or "
+            "https); skipped",
         ),
     ]
 
@@ -155,7 +155,8 @@ def test_raindrop_csv_nested_collections_become_sections() -> None:
         ),
         (
             9,
-            "row has 5 fields but the header 11 columns; left out, check the quotes on this line",
+            "row has 5 fields but the header has 11 columns; left out, check the quotes on "
+            "this line",
         ),
     ]
 
@@ -219,8 +220,8 @@ def test_firefox_json_backup_roots_folders_tags_and_microseconds() -> None:
     assert problems(result) == [
         (
             13,
-            "'A bookmarklet': 'javascript:void(document.body.style.zoom=2)' is not an http(s) "
-            "URL; left out, fix it in the service",
+            "'A bookmarklet': 'javascript:void(document.body.style.zoo…' is not a web link "
+            "(http or https); skipped",
         ),
         (
             14,

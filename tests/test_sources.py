@@ -280,6 +280,11 @@ def test_bookmarks_by_folder_and_date_added() -> None:
     assert result.candidates[0].date == datetime(2026, 11, 6, 12, 30, tzinfo=UTC)
     assert problems(result) == [
         (
+            16,
+            "bookmark 'A bookmarklet': 'javascript:alert(1)' is not a web link (http or https); "
+            "skipped",
+        ),
+        (
             18,
             "bookmark 'No ADD_DATE' has no ADD_DATE, so its month is unknown; "
             "put https://example.org/no-date in the inbox instead",
@@ -299,10 +304,10 @@ def test_bookmarks_with_broken_markup() -> None:
         ("https://broken-markup.example.org/two", "Two"),  # unclosed <A>: its title only
     ]
     assert problems(result) == [
-        (9, "bookmark 'Empty href': '' is not a URL; fix it"),
+        (9, "bookmark 'Empty href': its HREF is empty; fix it or delete it"),
         (
             10,
-            "bookmark 'Bad date' has ADD_DATE 'yesterday' is not epoch seconds, so its month "
+            "bookmark 'Bad date': ADD_DATE 'yesterday' is not epoch seconds, so its month "
             "is unknown; put https://broken-markup.example.org/three in the inbox instead",
         ),
     ]

@@ -96,9 +96,8 @@ def report(result: DraftRun) -> None:
         )
     report_removed(result)
     for candidate, why in result.failures:
-        reason = f" ({why})" if why else ""
         print(
-            f"{candidate.where}: {candidate.url}: no title{reason}; drafted with an empty "
+            f"{candidate.where}: {candidate.url}: no title ({why}); drafted with an empty "
             f"title: write one, or run linkdigest fetch --fill {_shown(result.path)}",
             file=sys.stderr,
         )

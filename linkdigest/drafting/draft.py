@@ -385,12 +385,14 @@ async def complete_candidates(
     tick = progress(len(urls)) if progress and urls and fetcher else None
     infos = await _link_infos(urls, fetcher, cache, options, tick)
     completed = [_complete(c, infos.get(c.url)) for c in candidates]
-    failures = tuple(
-        (c, infos[c.url].error if c.url in infos else "offline, not in the cache")
-        for c in completed
-        if not c.title
-    )
+    failures = tuple((c, _why_untitled(infos.get(c.url))) for c in completed if not c.title)
     return Completed(tuple(completed), failures)
+
+
+def _why_untitled(info: LinkInfo | None) -> str:
+    if info is None:
+        return "offline, not in the cache"
+    return info.error or "the page gives none"
 
 
 async def _link_infos(

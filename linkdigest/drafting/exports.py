@@ -24,6 +24,7 @@ from xml.parsers import expat
 
 from linkdigest.drafting.sources import (
     MAX_SUMMARY,
+    NOT_LINKS,
     Candidate,
     Month,
     Skipped,
@@ -48,7 +49,6 @@ FIREFOX_LZ4 = b"mozLz40\0"
 ISO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
-NOT_LINKS = ("place:",)  # Firefox's smart folders ("Most Visited"): queries, not links
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,11 @@ def _select(
     if not chosen or item.url.lower().startswith(NOT_LINKS):
         return None
     label = _quote(item.title or item.url or "untitled")
+    if item.added is not None and not month.contains(item.added):
+        return None  # another month's: whatever its URL, not this draft's business
     if not is_http_url(item.url):
-        what = f"{item.url!r} is not an http(s) URL" if item.url else "no URL"
-        return Skipped(source, item.line, f"{label}: {what}; left out, fix it in the service")
+        what = f"{_quote(item.url, 40)} is not a web link (http or https)" if item.url else "no URL"
+        return Skipped(source, item.line, f"{label}: {what}; skipped")
     if item.added is None:
         why = item.date_problem or "no date"
         return Skipped(
@@ -365,7 +367,7 @@ def _row_size(source: str, line: int, fields: int, columns: int) -> Skipped:
     return Skipped(
         source,
         line,
-        f"row has {fields} fields but the header {columns} columns; left out, "
+        f"row has {fields} fields but the header has {columns} columns; left out, "
         "check the quotes on this line",
     )
 

@@ -115,7 +115,7 @@ def read_source_file(path: Path, name: str) -> tuple[bytes, str] | SourceResult:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        why = f"cannot read ({error.strerror}); fix the path in [[draft.sources]]"
+        why = f"cannot read ({error.strerror or error}); fix the path in [[draft.sources]]"
         return SourceResult((), (Skipped(name, 0, why),))
     if raw.startswith(exports.FIREFOX_LZ4):
         return raw, ""  # compressed: the Firefox parser says what to do instead

@@ -40,6 +40,8 @@ NAME_LINE = re.compile(r"^\s*(?P<name>[^\s:#>][^:]{0,79}?)\s*[:：]\s*$")  # noq
 EMPHASIS_EDGE = re.compile(r"^[*_\s]+|[*_\s]+$")
 FEED_ITEM = re.compile(r"<(?:[\w-]+:)?(?:item|entry)[\s>/]", re.IGNORECASE)
 DEFAULT_TIMEZONE = "UTC"
+NOT_LINKS = ("place:",)  # Firefox's smart folders ("Most Visited"): queries, not links
+FOLDER_PARTS = ["dl", "dt", "dd", "a"]  # what a bookmarks folder holds after its name
 DATE_KEYS = ("published_parsed", "updated_parsed", "created_parsed")
 
 
@@ -441,7 +443,8 @@ def parse_bookmarks(
     text: str, source: str, month: Month, folders: Sequence[str] = ()
 ) -> SourceResult:
     """Bookmarks added in ``month``, from the chosen folders (all when none are named); the
-    first folder below a chosen one is the section hint, every folder name a tag."""
+    first folder below a chosen one is the section hint, every folder name a tag. A folder
+    name without its ``</H3>`` is reported and read up to the next tag."""
     soup = BeautifulSoup(text, "html.parser")
     anchors = soup.find_all("a")
     if not anchors and "netscape-bookmark-file" not in text[:500].lower():
@@ -458,7 +461,21 @@ def parse_bookmarks(
     results = [_bookmark(a, source, month, folders) for a in anchors if isinstance(a, Tag)]
     candidates = tuple(r for r in results if isinstance(r, Candidate))
     skipped = tuple(r for r in results if isinstance(r, Skipped))
-    return SourceResult(candidates, skipped)
+    return SourceResult(candidates, _unclosed_folders(soup, source) + skipped)
+
+
+def _unclosed_folders(soup: BeautifulSoup, source: str) -> tuple[Skipped, ...]:
+    return tuple(
+        Skipped(
+            source,
+            h3.sourceline or 0,
+            f"folder {_quote(_folder_name(h3))} has no </H3>; its name is read up to the "
+            "next tag and its bookmarks are kept in it: add </H3> after the name, or export "
+            "the bookmarks again",
+        )
+        for h3 in soup.find_all("h3")
+        if isinstance(h3, Tag) and h3.find(FOLDER_PARTS) is not None
+    )
 
 
 def _bookmark(
@@ -467,20 +484,31 @@ def _bookmark(
     href = str(anchor.get("href", "")).strip()
     path = _folder_path(anchor)
     chosen, hint = _match_folder(path, folders)
-    line = anchor.sourceline or 0
-    if not chosen or (href and not href.lower().startswith(("http:", "https:"))):
-        return None  # other folders; place:, javascript: and file: bookmarks are no links
-    title = _anchor_text(anchor)
-    if not is_http_url(href):
-        return Skipped(source, line, f"bookmark {_quote(title)}: {href!r} is not a URL; fix it")
+    if not chosen:
+        return None
+    title, line = _anchor_text(anchor), anchor.sourceline or 0
     raw_date = str(anchor.get("add_date", "")).strip()
     added = _added_date(raw_date)
-    if added is None:
-        what = f"ADD_DATE {raw_date!r} is not epoch seconds" if raw_date else "no ADD_DATE"
+    if href.lower().startswith(NOT_LINKS):
+        return None
+    if href and not href.lower().startswith(("http:", "https:")):
+        if added is not None and not month.contains(added):
+            return None
         return Skipped(
             source,
             line,
-            f"bookmark {_quote(title)} has {what}, so its month is unknown; "
+            f"bookmark {_quote(title)}: {_quote(href, 40)} is not a web link (http or "
+            "https); skipped",
+        )
+    if not is_http_url(href):
+        what = f"{href!r} is not a URL" if href else "its HREF is empty"
+        return Skipped(source, line, f"bookmark {_quote(title)}: {what}; fix it or delete it")
+    if added is None:
+        what = f": ADD_DATE {raw_date!r} is not epoch seconds" if raw_date else " has no ADD_DATE"
+        return Skipped(
+            source,
+            line,
+            f"bookmark {_quote(title)}{what}, so its month is unknown; "
             f"put {href} in the inbox instead",
         )
     if not month.contains(added):
@@ -502,9 +530,16 @@ def _folder_path(anchor: Tag) -> list[str]:
     names = []
     for dl in anchor.find_parents("dl"):
         header = dl.find_previous(["h3", "h1"])
-        if header is not None and header.name == "h3":
-            names.append(header.get_text(" ", strip=True))
+        if isinstance(header, Tag) and header.name == "h3":
+            names.append(_folder_name(header))
     return names[::-1]
+
+
+def _folder_name(h3: Tag) -> str:
+    # An <H3> without its </H3> holds the folder's bookmarks and subfolders: only the text
+    # before the first of them is its name.
+    own = (s for s in h3.find_all(string=True) if s.find_parent(["h3", *FOLDER_PARTS]) is h3)
+    return " ".join(" ".join(own).split())
 
 
 def _match_folder(path: list[str], folders: Sequence[str]) -> tuple[bool, str]:
@@ -554,7 +589,9 @@ def read_source(
             (),
             (
                 Skipped(
-                    name, 0, f"cannot read ({error.strerror}); fix the path in [[draft.sources]]"
+                    name,
+                    0,
+                    f"cannot read ({error.strerror or error}); fix the path in [[draft.sources]]",
                 ),
             ),
         )
