@@ -97,6 +97,10 @@ def parse_fetch_result(result: FetchResult, options: FetchOptions) -> LinkInfo:
     )
     if page.blocked:
         return LinkInfo(result.url, result.final_url, error=f"blocked: {page.blocked}")
+    if result.body_failure is not None and not page.title:
+        # The headers came, the page stalled or broke off before its title: a failure to
+        # name (and retry next run), not an entry titled with its URL.
+        return LinkInfo(result.url, result.final_url, error=result.body_problem)
     return LinkInfo(
         result.url,
         result.final_url,

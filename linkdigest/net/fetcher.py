@@ -66,7 +66,8 @@ class Redirect:
 @dataclass(frozen=True)
 class FetchResult:
     """What happened to one URL. ``failure`` is None on any HTTP answer (even a 404);
-    ``body_failure`` says why a body that followed a status did not arrive whole."""
+    ``body_failure`` says why a body that followed a status did not arrive whole; ``detail``
+    says more of either, for a person."""
 
     url: str
     final_url: str
@@ -104,6 +105,15 @@ class FetchResult:
         if self.failure is None:
             return f"HTTP {self.status}"
         return f"{self.failure.value}: {self.detail}" if self.detail else self.failure.value
+
+    @property
+    def body_problem(self) -> str:
+        """Why the body that followed the status is not whole, for a person ("" when it is):
+        a caller that needs the page (a title) reports it, a link check does not."""
+        if self.body_failure is None:
+            return ""
+        kind = self.body_failure.value
+        return f"{kind}: {self.detail}" if self.detail else kind
 
 
 class Fetcher:
@@ -368,7 +378,17 @@ class Fetcher:
             retry_after=parse_retry_after(headers.get("retry-after")),
             loopback=hop.host in self.loopback_hosts,
             body_failure=body_failure,
+            detail=self._body_detail(hop, body_failure),
         )
+
+    def _body_detail(self, hop: _Hop, failure: FailureKind | None) -> str:
+        if failure is FailureKind.TIMEOUT:
+            deadline = self.settings.deadline
+            seconds = min(PEEK_SECONDS, deadline) if hop.is_peek else deadline
+            return f"no answer from {hop.host} within {seconds:g} s after the headers"
+        if failure is not None:
+            return f"{hop.host} broke the connection off after the headers"
+        return ""
 
     async def _send(self, hop: _Hop) -> tuple[int, dict[str, str], Body, FailureKind | None]:
         """One request: the status and headers within the deadline (else TimeoutError),
