@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -62,3 +63,27 @@ def test_no_page_is_left_out_of_the_manifest(manifest):
     listed = {page["file"] for page in manifest}
     on_disk = {path.name for path in CORPUS.iterdir() if path.suffix == ".html"}
     assert on_disk == listed
+
+
+FRESH = CORPUS.parent / "extraction-fresh"
+FRESH_FIELDS = ("file", "url", "kind", "site", "title", "description", "expected_by", "origin")
+
+
+def _url_key(url: str) -> str:
+    host, _, rest = url.split("://", 1)[1].partition("/")
+    return host.lower().removeprefix("www.") + "/" + rest.rstrip("/")
+
+
+def test_fresh_corpus_holds_pages_the_tuned_one_lacks(manifest):
+    fresh = json.loads((FRESH / "manifest.json").read_text(encoding="utf-8"))
+    tuned_hashes = {hashlib.sha256((CORPUS / p["file"]).read_bytes()).hexdigest() for p in manifest}
+    tuned_urls = {_url_key(page["url"]) for page in manifest}
+    assert len(fresh) >= 100
+    assert {page["file"] for page in fresh} == {path.name for path in FRESH.glob("*.html")}
+    for page in fresh:
+        assert set(FRESH_FIELDS) <= set(page), page["file"]
+        assert page["kind"] in KINDS and page["licence"], page["file"]
+        assert page["expected_by"].startswith("metascraper "), page["file"]
+        digest = hashlib.sha256((FRESH / page["file"]).read_bytes()).hexdigest()
+        assert digest == page["sha256"] and digest not in tuned_hashes, page["file"]
+        assert _url_key(page["url"]) not in tuned_urls, page["file"]
