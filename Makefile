@@ -130,7 +130,7 @@ bench: $(STAMP) $(BENCH_NODE_STAMP) | bench-packages
 	$(BIN)/python benchmarks/link_check.py
 	$(BIN)/python benchmarks/extraction.py
 
-# URLS="https://a.example/ https://b.example/" or URLS_FILE=inbox.txt
+# URLS="https://a.example/ https://b.example/" or URLS_FILE=drafts/inbox.txt (the inbox format)
 fetch: $(STAMP)
 	$(LINKDIGEST) fetch $(URLS) $(if $(URLS_FILE),--file $(URLS_FILE)) $(FETCH_ARGS)
 

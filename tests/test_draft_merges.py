@@ -398,7 +398,8 @@ def test_a_dry_run_writes_no_record(site: Path, capsys) -> None:
     assert (site / RECORD).read_bytes() == before
     err = capsys.readouterr().err  # said as a run would say it, and nothing written
     assert "https://blog.example.net/tz left out, removed by you" in err
-    assert f"{site / RECORD}: 1 link you deleted from {site / DRAFT} marked removed" in err
+    assert f"(would be recorded at {site / RECORD}:" in err
+    assert f"{site / RECORD}: 1 link you deleted from {site / DRAFT} would be marked" in err
 
 
 def test_the_record_follows_the_umask_and_keeps_its_mode(site: Path) -> None:

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
     result = asyncio.run(build(args, session))
-    report(result)
+    report(result, args.dry_run)
     write(result, args.dry_run, session)
     return PROBLEMS if result.skipped and args.strict else OK
 
@@ -86,7 +86,7 @@ def _progress(total: int) -> Callable[[LinkInfo], None]:
     return lambda info: progress.advance(info.url)
 
 
-def report(result: DraftRun) -> None:
+def report(result: DraftRun, dry_run: bool = False) -> None:
     for item in result.skipped:
         print(f"{item.where}: {item.message}", file=sys.stderr)
     for candidate, where in result.plan.published:
@@ -94,7 +94,7 @@ def report(result: DraftRun) -> None:
             f"{candidate.where}: {candidate.url} was already published ({where}); left out",
             file=sys.stderr,
         )
-    report_removed(result)
+    report_removed(result, dry_run)
     for candidate, why in result.failures:
         print(
             f"{candidate.where}: {candidate.url}: no title ({why}); drafted with an empty "
@@ -103,24 +103,28 @@ def report(result: DraftRun) -> None:
         )
 
 
-def report_removed(result: DraftRun) -> None:
-    """The links the editor removed: each one a source still holds, and those noticed now."""
+def report_removed(result: DraftRun, dry_run: bool) -> None:
+    """The links the editor removed: each one a source still holds, and those noticed now
+    (a dry run says where they would be recorded: it writes nothing)."""
     from linkdigest.format.urls import normalise_for_dedup
 
     record, draft = _shown(result.record.path), _shown(result.path)
+    noticed = {line.key for line in result.record.newly_removed}
     for candidate in result.plan.removed:
-        line = result.record.lines.get(normalise_for_dedup(candidate.url), 0)
+        key = normalise_for_dedup(candidate.url)
+        line = result.record.lines.get(key, 0)
+        recorded = "would be recorded" if dry_run and key in noticed else "recorded"
         print(
             f"{candidate.where}: {candidate.url} left out, removed by you from {draft} "
-            f"(recorded at {record}:{line}); to bring it back, delete that line",
+            f"({recorded} at {record}:{line}); to bring it back, delete that line",
             file=sys.stderr,
         )
     if result.record.newly_removed:
         count = len(result.record.newly_removed)
         links = "link" if count == 1 else "links"
         print(
-            f"{record}: {count} {links} you deleted from {draft} marked removed; later "
-            "runs leave them out",
+            f"{record}: {count} {links} you deleted from {draft} "
+            f"{'would be ' if dry_run else ''}marked removed; later runs leave them out",
             file=sys.stderr,
         )
 
