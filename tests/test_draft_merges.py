@@ -122,6 +122,26 @@ def test_a_new_section_ranked_first_goes_before_the_editors_sections(site: Path)
     assert section_titles(path) == ["Articles", "Snakes, renamed by me"]
 
 
+def test_two_new_sections_at_once_keep_settings_order_in_a_crlf_draft(site: Path) -> None:
+    (site / "inbox.txt").write_text("[A plain article](https://example.org/plain)\n", "utf-8")
+    assert draft(site) == 0
+    path = site / DRAFT
+    # Saved on Windows, with a section of the editor's own at the end.
+    text = path.read_text(encoding="utf-8") + "\n## Elsewhere\n\nMy own words.\n"
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    add_to_inbox(
+        site,
+        "[A talk](https://vimeo.com/36579366)\n## Databases\n[On WAL](https://sqlite.example/wal)\n",
+    )
+
+    assert draft(site) == 0
+    merged = path.read_bytes().decode("utf-8")
+    assert "\n" not in merged.replace("\r\n", "")  # every line still ends CRLF
+    assert section_titles(path) == ["Articles", "Databases", "Videos", "Elsewhere"]
+    assert merged.endswith("## Elsewhere\r\n\r\nMy own words.\r\n")
+    assert not parse_digest(merged).problems
+
+
 # Item 2: files keep their mode
 
 
