@@ -2,19 +2,29 @@
 """Serve the site on 127.0.0.1, rebuild on every change, and reload the open browser page.
 
 Usage: scripts/devserver.py [--port 8000] [--settings pelicanconf.py]
-The livereload server injects its own small script into each HTML page it serves (from
-the local package, no CDN) and tells the page to reload after each rebuild.
+Pelican stays loaded in this process and builds again on each change to the content, the
+theme or the settings (linkdigest.site.devbuild); the page is told to reload as soon as
+every page is written, and the search index follows a moment later. A change to the code
+(plugins/, linkdigest/) restarts this process. A failed build leaves the last good pages
+served, says why on stderr and sends no reload. The livereload server injects its own small
+script into each HTML page it serves (from the local package, no CDN).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linkdigest.site.search import IndexReport
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE = ("theme", "plugins", "linkdigest")
+CODE = ("plugins", "linkdigest")
+SITE = ("theme",)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,23 +37,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_command(args: argparse.Namespace) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pelican",
-        str(ROOT / args.content),
-        "-o",
-        str(ROOT / args.output),
-        "-s",
-        str(ROOT / args.settings),
-    ]
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         from livereload import Server
+        from livereload.handlers import LiveReloadHandler
     except ImportError:
         print(
             "devserver: livereload is missing; run `make devserver` (it installs the dev "
@@ -51,16 +49,50 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    command = build_command(args)
+    from pelican.log import init as init_logging
+
+    from linkdigest.site.devbuild import SiteBuilder
+
+    init_logging(name="pelican")  # as `pelican` sets it up: warnings and errors on stderr
+    builder = SiteBuilder(ROOT / args.content, ROOT / args.output, ROOT / args.settings)
+
+    def build() -> bool:
+        outcome = builder.build()
+        if outcome.ok:
+            print(f"devserver: pages written in {outcome.seconds:.2f} s", file=sys.stderr)
+            if outcome.search is not None:
+                outcome.search.add_done_callback(report_search)
+        else:
+            print(
+                f"devserver: the build failed ({outcome.error}); the last good pages are "
+                "still served, fix it and save again",
+                file=sys.stderr,
+            )
+        return outcome.ok
+
+    def report_search(indexing: Future[IndexReport]) -> None:
+        try:
+            report = indexing.result()
+        except Exception as error:  # already logged by the plugin, as an error
+            print(f"devserver: the search index was not updated ({error})", file=sys.stderr)
+            return
+        print(f"devserver: search index ready ({report.seconds:.2f} s)", file=sys.stderr)
 
     def rebuild() -> None:
-        # A failed build leaves the last good output served; its errors are on stderr.
-        subprocess.run(command, check=False)
+        if build():
+            LiveReloadHandler.reload_waiters()
 
-    rebuild()
+    def restart() -> None:
+        print("devserver: the code changed; restarting", file=sys.stderr)
+        os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
+
+    build()
     server = Server()
-    for name in (args.content, args.settings, *CODE):
-        server.watch(str(ROOT / name), rebuild, delay=0.3)
+    # 'forever': livereload sends no reload of its own; rebuild() sends it when pages are new.
+    for name in (args.content, args.settings, *SITE):
+        server.watch(str(ROOT / name), rebuild, delay="forever")
+    for name in CODE:
+        server.watch(str(ROOT / name), restart, delay="forever")
     print(f"devserver: http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
     server.serve(
         host=args.host,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,3 +165,83 @@ def no_network_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+class Devserver:
+    """`scripts/devserver.py` (what `make devserver` runs) on a free port of 127.0.0.1, with
+    its stderr lines collected and a client on its livereload socket, as a browser has, that
+    notes each reload message; for ``with``."""
+
+    def __init__(self, content: Path, output: Path, settings: Path, cwd: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.command = [sys.executable, str(ROOT / "scripts" / "devserver.py")]
+        self.command += ["--port", str(self.port), "--content", str(content)]
+        self.command += ["--output", str(output), "--settings", str(settings)]
+        self.cwd = cwd
+        self.lines: list[str] = []
+        self.reloads: list[float] = []  # time.monotonic() of each reload message
+
+    def __enter__(self) -> Devserver:
+        env = {k: v for k, v in os.environ.items() if k != "PORT"}  # SITEURL as a plain build
+        self.process = subprocess.Popen(
+            self.command,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+            cwd=self.cwd,
+            env=env,
+        )
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        assert self.wait_for_line("devserver: http://", 1, 120), self.log
+        threading.Thread(target=asyncio.run, args=(self._listen(),), daemon=True).start()
+        assert self.wait(lambda: self.listening, 30), "no livereload handshake"
+        # livereload reloads every page once it has started (a restarted server's pages).
+        assert self.wait(lambda: bool(self.reloads), 30), "no reload on start"
+        self.reloads.clear()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    listening = False
+
+    @property
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    async def _listen(self) -> None:
+        from tornado.websocket import websocket_connect
+
+        connection = await websocket_connect(f"ws://127.0.0.1:{self.port}/livereload")
+        await connection.write_message(json.dumps({"command": "hello", "protocols": []}))
+        await connection.read_message()
+        info = {"command": "info", "url": f"http://127.0.0.1:{self.port}/"}
+        await connection.write_message(json.dumps(info))
+        self.listening = True
+        while (message := await connection.read_message()) is not None:
+            if json.loads(message).get("command") == "reload":
+                self.reloads.append(time.monotonic())
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def wait_for_line(self, text: str, count: int, seconds: float) -> bool:
+        return self.wait(lambda: self.count(text) >= count, seconds)
+
+    def wait(self, check: Callable[[], bool], seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            if self.process.poll() is not None:
+                return check()
+            time.sleep(0.05)
+        return False

@@ -10,7 +10,7 @@ from pathlib import Path
 from linkdigest.site.html import DigestRef
 from linkdigest.site.linkspage import LinkRow, iter_links_json, render_links_json
 from linkdigest.site.search import SearchDocument, write_search_index
-from tests.conftest import CONTENT, run_pelican
+from tests.conftest import CONTENT, Devserver, run_pelican, write_settings
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
@@ -58,6 +58,32 @@ def test_an_edit_rebuilds_to_what_a_full_build_gives(tmp_path: Path) -> None:
     assert "404.html" in untouched and untouched, sorted(changed)
     assert all("Edited: " not in (again.output / name).read_text() for name in untouched)
     assert "links/index.html" in changed and edited.exists()
+
+
+def test_a_devserver_rebuild_after_an_edit_is_what_a_full_build_gives(tmp_path: Path) -> None:
+    """`make devserver` builds again in its own process: the reload comes once the pages are
+    written, the index a moment later, and the output is then a fresh full build's."""
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(CONTENT, content)
+    site.mkdir()
+    settings = write_settings(site, content, site / "output", production=False)
+    with Devserver(content, site / "output", settings, site) as server:
+        assert server.wait_for_line("devserver: search index ready", 1, 120), server.log
+        before = read_times(site / "output")
+        edit_first_link_title(content)
+        assert server.wait(lambda: len(server.reloads) == 1, 120), server.log
+        # What the browser loads on that reload is already the edited page and listings.
+        assert "Edited: " in (site / "output" / "links" / "index.html").read_text(), server.log
+        assert server.count("devserver: pages written") == 2, server.log
+        assert server.wait_for_line("devserver: search index ready", 2, 120), server.log
+    after = read_times(site / "output")
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert "404.html" not in changed and "links/index.html" in changed, sorted(changed)
+    (tmp_path / "fresh").mkdir()
+    fresh = run_pelican(content, tmp_path / "fresh")
+    assert fresh.returncode == 0, fresh.log
+    assert read_tree(site / "output") == read_tree(fresh.output)
+    assert "WARNING" not in server.log and "ERROR" not in server.log, server.log
 
 
 def test_a_rebuild_of_unchanged_content_writes_no_page(tmp_path: Path) -> None:

@@ -68,6 +68,12 @@ FINGERPRINT_FILE = "linkdigest-fingerprint.txt"
 # Pagefind keeps one document per URL, so a digest's links document needs a URL of its own;
 # its sub-results replace the fragment with each link's anchor.
 LINKS_FRAGMENT = "#links"
+# The blinker signal the plugin sends, with the future of the index, when the build does not
+# wait for it (SEARCH_WAIT = False, as under `make devserver`).
+SEARCH_INDEXING_SIGNAL = "linkdigest.search_indexing"
+# One index at a time in a process: a devserver's next build may start while the last index
+# is still written, and both would swap the same folders.
+INDEXING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,17 @@ def write_search_index(
     instead of being indexed again (Pagefind cannot update an index, only rebuild it).
     ``documents`` may be a function that makes them: it is then called once for the
     fingerprint and once more if they must be indexed, and no list of them is kept."""
+    with INDEXING:
+        return _write_search_index(output, documents, language, cache, executable)
+
+
+def _write_search_index(
+    output: str | os.PathLike[str],
+    documents: Documents,
+    language: str,
+    cache: str | os.PathLike[str] | None,
+    executable: str | os.PathLike[str] | None,
+) -> IndexReport:
     started = time.perf_counter()
     make = documents if callable(documents) else lambda: documents
     root = Path(output)

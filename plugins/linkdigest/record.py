@@ -8,6 +8,9 @@ Signals, and why:
 - ``finalized``: every page is written by then; the record goes into the output folder for
   ``linkdigest links --output`` and the publish gates (``linkdigest.site.buildrecord``), and
   the pages are forgotten, so ``pelican -r`` records each rebuild afresh.
+- ``all_generators_finalized``: sent before any page is written; pages noted by a build that
+  failed half way (under `make devserver`, which runs Pelican again in the same process) are
+  forgotten there, so they never reach the next build's record.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ def note_feed(path: str, **_: Any) -> None:
     WRITTEN.setdefault(os.path.abspath(path), None)
 
 
+def forget_pages(_generators: Any) -> None:
+    WRITTEN.clear()
+
+
 def write_record(pelican: Any) -> None:
     output = os.path.abspath(pelican.output_path)
     pages = {
@@ -47,4 +54,5 @@ def write_record(pelican: Any) -> None:
 def register() -> None:
     signals.content_written.connect(note_page)
     signals.feed_written.connect(note_feed)
+    signals.all_generators_finalized.connect(forget_pages)
     signals.finalized.connect(write_record)

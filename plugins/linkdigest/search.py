@@ -12,8 +12,12 @@ Thin glue over ``linkdigest.site.search``. Signals, and why:
   A failure to index is logged as an error: the preview still builds, and `make publish`
   (``--fatal warnings``) fails, so a site without working search is never published.
 
-Settings (defaults below): SEARCH_ENABLED, SEARCH_URL, SEARCH_SAVE_AS. A theme without a
-``search`` template (Pelican's own themes) gets neither the search page nor the index.
+With SEARCH_WAIT = False (`make devserver` sets it) the build does not wait for the index:
+it sends the future of the index as the blinker signal ``SEARCH_INDEXING_SIGNAL`` and
+returns once the pages are written, so the browser reloads before the index is swapped in.
+
+Settings (defaults below): SEARCH_ENABLED, SEARCH_WAIT, SEARCH_URL, SEARCH_SAVE_AS. A theme
+without a ``search`` template (Pelican's own themes) gets neither the search page nor the index.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
+from blinker import signal
 from pelican import signals
 from pelican.generators import Generator, PelicanTemplateNotFound
 
 from linkdigest.site.search import (
+    SEARCH_INDEXING_SIGNAL,
     ContentRef,
     IndexReport,
     SearchDocument,
@@ -42,6 +48,8 @@ logger = logging.getLogger(__name__)
 DEFAULTS: dict[str, Any] = {
     # False skips the index and the search page (and the partial renders nothing).
     "SEARCH_ENABLED": True,
+    # False: the build ends without waiting for the index (see SEARCH_INDEXING_SIGNAL).
+    "SEARCH_WAIT": True,
     "SEARCH_URL": "search/",
     "SEARCH_SAVE_AS": "search/index.html",
 }
@@ -112,15 +120,23 @@ class SearchGenerator(Generator):
         )
         if self.indexing is None:  # all_generators_finalized was not sent
             self.start_indexing()
-        try:
-            report = self.indexing.result() if self.indexing else None
-        except SearchError as error:
-            logger.error("search: %s", error)
+        if self.indexing is None:
             return
-        if report is None:
+        if settings["SEARCH_WAIT"]:
+            log_index(self.indexing)
             return
-        how = "copied the unchanged index of" if report.reused else "indexed"
-        logger.info("search: %s %d documents in %.2f s", how, report.documents, report.seconds)
+        self.indexing.add_done_callback(log_index)
+        signal(SEARCH_INDEXING_SIGNAL).send(self, future=self.indexing)
+
+
+def log_index(indexing: Future[IndexReport]) -> None:
+    try:
+        report = indexing.result()
+    except SearchError as error:
+        logger.error("search: %s", error)
+        return
+    how = "copied the unchanged index of" if report.reused else "indexed"
+    logger.info("search: %s %d documents in %.2f s", how, report.documents, report.seconds)
 
 
 def start_indexing(generators: list[Any]) -> None:
