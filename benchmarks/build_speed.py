@@ -24,10 +24,14 @@ medians of the rounds with min-max; ratios are of medians measured in this run. 
 Edit to reload: ``scripts/devserver.py`` (what `make devserver` runs) on the --reload-size
 site; a websocket client joins its livereload channel as a browser does, one digest is
 saved with a changed link title, and the time from the write to the reload message is
-taken, three times; the changed page is then checked to hold the new title.
+taken, three times; the changed page is then checked to hold the new title. Each edit
+waits until no devserver is busy (a search index after the last reload, say).
 
 Usage: benchmarks/build_speed.py [--sizes 250,1000,4000] [--rounds 3] [--big-rounds 1]
        [--links 30] [--posts 40] [--reload-size 1000] [--edits 3] [--no-hugo] [--keep DIR]
+       [--reload-only] [--devserver SCRIPT]...
+--reload-only times only the edits; each --devserver SCRIPT (say an older devserver.py
+kept aside) runs on its own copy of the site, all at once, their edits taking turns.
 Prints figures and the issue's goals beside them; never asserts.
 """
 
@@ -411,9 +415,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_devserver(site: Path, port: int) -> subprocess.Popen[str]:
+def start_devserver(site: Path, port: int, script: Path) -> subprocess.Popen[str]:
     """`make devserver`'s command, on the generated site, in a process group of its own."""
-    command = [str(BIN / "python"), str(ROOT / "scripts" / "devserver.py"), "--port", str(port)]
+    command = [str(BIN / "python"), str(script), "--port", str(port)]
     command += ["--settings", str(site / "pelicanconf.py"), "--content", str(site / "content")]
     command += ["--output", str(site / "output")]
     environment = {**os.environ, "PORT": str(port)}
@@ -443,43 +447,83 @@ def stop_devserver(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-async def time_edits(site: Path, port: int, edits: int) -> list[float]:
+@dataclass
+class Devserver:
+    """One devserver under test: its script, its copy of the site, its socket."""
+
+    script: Path
+    site: Path
+    port: int = 0
+    process: subprocess.Popen[str] | None = None
+    reloads: asyncio.Queue[float] = field(default_factory=asyncio.Queue)
+    times: list[float] = field(default_factory=list)
+
+
+def read_tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by the live processes of ``pid``'s tree."""
+    total = 0
+    for member in list_tree(pid):
+        try:
+            with open(f"/proc/{member}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_until_idle(servers: list[Devserver]) -> None:
+    """Until no devserver works (a search index after a reload, say): each edit starts on
+    a machine free of the benchmark's own work, whichever devserver went before it."""
+    for _ in range(600):
+        before = sum(read_tree_cpu(s.process.pid) for s in servers if s.process)
+        await asyncio.sleep(0.5)
+        after = sum(read_tree_cpu(s.process.pid) for s in servers if s.process)
+        if after - before < 0.05:
+            return
+
+
+async def listen_reloads(server: Devserver) -> None:
     from tornado.websocket import websocket_connect
 
-    socket_url = f"ws://127.0.0.1:{port}/livereload"
-    connection = await websocket_connect(socket_url)
+    connection = await websocket_connect(f"ws://127.0.0.1:{server.port}/livereload")
     await connection.write_message(json.dumps({"command": "hello", "protocols": []}))
     await connection.read_message()  # the server's hello
-    page = f"http://127.0.0.1:{port}/"
+    page = f"http://127.0.0.1:{server.port}/"
     await connection.write_message(json.dumps({"command": "info", "url": page}))
-    source = sorted((site / "content" / "posts").glob("digest-*.md"))[len(WORDS)]
+    while (message := await connection.read_message()) is not None:
+        if json.loads(message).get("command") == "reload":
+            server.reloads.put_nowait(time.perf_counter())
+
+
+async def time_edit(server: Devserver, edit: int) -> float:
+    source = sorted((server.site / "content" / "posts").glob("digest-*.md"))[len(WORDS)]
     original = source.read_text(encoding="utf-8")
-    reloads: asyncio.Queue[float] = asyncio.Queue()
+    while not server.reloads.empty():  # a reload the server sent before this edit
+        server.reloads.get_nowait()
+    title = f"Edited title number {edit} {time.time_ns()}"
+    text = original.replace("### [", f"### [{title} ", 1)
+    started = time.perf_counter()
+    source.write_text(text, encoding="utf-8")
+    reloaded = await asyncio.wait_for(server.reloads.get(), timeout=600)
+    check_edit_shown(server.site / "output", source, title)
+    return reloaded - started
 
-    async def listen() -> None:
-        while (message := await connection.read_message()) is not None:
-            if json.loads(message).get("command") == "reload":
-                reloads.put_nowait(time.perf_counter())
 
-    listener = asyncio.create_task(listen())
-    times = []
+async def time_edits(servers: list[Devserver], edits: int) -> None:
+    """Edits in rounds, each devserver once a round, in an order that rotates."""
+    listeners = [asyncio.create_task(listen_reloads(server)) for server in servers]
     try:
         for edit in range(edits):
-            await asyncio.sleep(4)  # livereload ignores changes within 3 s of a reload
-            while not reloads.empty():  # a reload the server sent before this edit
-                reloads.get_nowait()
-            title = f"Edited title number {edit} {time.time_ns()}"
-            text = original.replace("### [", f"### [{title} ", 1)
-            started = time.perf_counter()
-            source.write_text(text, encoding="utf-8")
-            reloaded = await asyncio.wait_for(reloads.get(), timeout=600)
-            times.append(reloaded - started)
-            check_edit_shown(site / "output", source, title)
+            shift = edit % len(servers)
+            for server in servers[shift:] + servers[:shift]:
+                await asyncio.sleep(4)  # livereload ignores changes within 3 s of a reload
+                await wait_until_idle(servers)
+                server.times.append(await time_edit(server, edit))
+            print(f"build_speed:   edit round {edit + 1}/{edits} done", file=sys.stderr)
     finally:
-        source.write_text(original, encoding="utf-8")
-        listener.cancel()
-        connection.close()
-    return times
+        for listener in listeners:
+            listener.cancel()
 
 
 def check_edit_shown(output: Path, source: Path, title: str) -> None:
@@ -489,15 +533,31 @@ def check_edit_shown(output: Path, source: Path, title: str) -> None:
         raise SystemExit(f"build_speed: the reload came before {slug}'s page showed the edit")
 
 
-def measure_reload(site: Path, edits: int) -> list[float]:
-    shutil.rmtree(site / "output", ignore_errors=True)
-    shutil.rmtree(site / ".cache", ignore_errors=True)
-    port = free_port()
-    process = start_devserver(site, port)
+def measure_reload(site: Path, edits: int, scripts: list[Path]) -> dict[Path, list[float]]:
+    """Each devserver on its own copy of ``site`` (cold: no output, no cache), all running
+    while their edits alternate."""
+    servers = []
+    for number, script in enumerate(scripts):
+        copy = site.with_name(f"{site.name}-reload-{number}")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(
+            site, copy, symlinks=True, ignore=shutil.ignore_patterns("output", ".cache")
+        )
+        servers.append(Devserver(script, copy))
+
+    async def run() -> None:
+        await time_edits(servers, edits)
+
     try:
-        return asyncio.run(time_edits(site, port, edits))
+        for server in servers:  # one at a time: their first builds are cold full builds
+            server.port = free_port()
+            server.process = start_devserver(server.site, server.port, server.script)
+        asyncio.run(run())
     finally:
-        stop_devserver(process)
+        for server in servers:
+            if server.process is not None:
+                stop_devserver(server.process)
+    return {server.script: server.times for server in servers}
 
 
 # --- printing ------------------------------------------------------------------------------
@@ -559,13 +619,15 @@ def print_scaling(results: dict[int, Figures]) -> None:
         print(f"{digests:>8}{cold:10.2f}{warm:10.2f}{peak / MIB:10.0f}{per_digest:10.0f}")
 
 
-def print_reload(digests: int, times: list[float]) -> None:
-    shown = ", ".join(f"{t:.2f}" for t in times)
+def print_reload(digests: int, results: dict[Path, list[float]]) -> None:
+    rounds = len(next(iter(results.values())))
     print(
-        f"\nedit to reload, `make devserver` on {digests} digests: median "
-        f"{statistics.median(times):.2f} s [{shown}] (goal <= 2 s, from the write to the "
-        "reload message)"
+        f"\nedit to reload, `make devserver` on {digests} digests, from the write to the "
+        f"reload message: median of {rounds} interleaved edit(s) (goal <= 2 s)"
     )
+    for script, times in results.items():
+        shown = ", ".join(f"{t:.2f}" for t in times)
+        print(f"  {statistics.median(times):6.2f} s [{shown}]  {script}")
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -580,6 +642,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--posts", type=int, default=40)
     parser.add_argument("--reload-size", type=int, default=1000, help="0: no edit-to-reload")
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument(
+        "--devserver",
+        type=Path,
+        action="append",
+        help="a devserver script to time (again for another, timed in the same rounds); "
+        "default: scripts/devserver.py",
+    )
+    parser.add_argument("--reload-only", action="store_true", help="only the edit-to-reload part")
     parser.add_argument("--no-hugo", action="store_true", help="leave Hugo out")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     return parser.parse_args(argv)
@@ -594,8 +664,8 @@ def prepare(folder: Path, digests: int, args: argparse.Namespace) -> tuple[Path,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sizes = [int(size) for size in args.sizes.split(",") if size]
-    if not args.no_hugo and shutil.which("hugo") is None:
+    sizes = [] if args.reload_only else [int(size) for size in args.sizes.split(",") if size]
+    if sizes and not args.no_hugo and shutil.which("hugo") is None:
         print("build_speed: hugo is missing (apt-get install hugo, or --no-hugo)", file=sys.stderr)
         return 1
     folder = args.keep or Path(tempfile.mkdtemp(prefix="build-speed-"))
@@ -616,7 +686,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.reload_size:
             print(f"build_speed: edit to reload, {args.reload_size} digests", file=sys.stderr)
             ours, _ = prepare(folder, args.reload_size, args)
-            print_reload(args.reload_size, measure_reload(ours, args.edits))
+            scripts = [p.resolve() for p in args.devserver or [ROOT / "scripts" / "devserver.py"]]
+            print_reload(args.reload_size, measure_reload(ours, args.edits, scripts))
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     finally:
         if not args.keep:
