@@ -105,6 +105,24 @@ def test_nothing_found_gives_empty_strings() -> None:
 META_CASES = [
     ("property", '<meta property="og:title" content="T">', "title", "T"),
     ("name instead of property", '<meta name="og:title" content="T">', "title", "T"),
+    (
+        "og: in name gives way to <title>",
+        '<meta name="og:title" content="Shop.pl"><title>Shop.pl Rings, gold</title>',
+        "title",
+        "Shop.pl Rings, gold",
+    ),
+    (
+        "og: in name gives way to the meta description",
+        '<meta name="og:description" content="E"><meta name="description" content="D">',
+        "description",
+        "D",
+    ),
+    (
+        "og: in name as a last resort",
+        '<meta name="og:description" content="E">',
+        "description",
+        "E",
+    ),
     ("property instead of name", '<meta property="twitter:title" content="T">', "title", "T"),
     ("upper-case names", '<META PROPERTY="OG:TITLE" CONTENT="T">', "title", "T"),
     ("mixed-case value", '<meta Property="Og:Title" content="T">', "title", "T"),

@@ -54,6 +54,7 @@ SITE_TYPES = frozenset(
 )
 LD_JSON = re.compile(r"^\s*application/ld\+json\s*(?:;.*)?$", re.IGNORECASE)
 ITEMPROP_KEYS = frozenset({"name", "description"})
+NAME_PREFIX = "name="  # an og: key found in a name attribute instead of property
 
 # The generic order (metascraper's, then our own fallbacks); site rules go before it.
 TITLE_SOURCES = (
@@ -67,6 +68,7 @@ TITLE_SOURCES = (
     Source("heading:title"),
     Source("ldpage:name"),
     Source("meta:name"),  # an itemprop "name" in the page's own scope
+    Source(f"meta:{NAME_PREFIX}og:title"),
     Source("element:h1"),
 )
 DESCRIPTION_SOURCES = (
@@ -75,6 +77,7 @@ DESCRIPTION_SOURCES = (
     Source("meta:description"),
     Source("ldpage:description"),
     Source("ldany:description"),
+    Source(f"meta:{NAME_PREFIX}og:description"),
 )
 SUMMARY_SOURCES = (Source("paragraph:body"),)
 BODY_KINDS = frozenset({"element", "paragraph", "heading"})
@@ -398,9 +401,16 @@ def _meta_map(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _meta_keys(tag: Tag) -> list[str]:
-    keys = [key for name in ("name", "property") for key in _attr(tag, name).lower().split()]
+    names = [_name_key(key) for key in _attr(tag, "name").lower().split()]
+    keys = names + _attr(tag, "property").lower().split()
     itemprops = [key for key in _attr(tag, "itemprop").lower().split() if key in ITEMPROP_KEYS]
     return keys + itemprops if itemprops and _in_page_scope(tag) else keys
+
+
+def _name_key(key: str) -> str:
+    # Open Graph keys are RDFa properties: one written as name="og:title" is the page's slip
+    # and is read only when nothing else names the page, as metascraper never reads it.
+    return NAME_PREFIX + key if key.startswith("og:") else key
 
 
 def _in_page_scope(tag: Tag) -> bool:
