@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -961,3 +963,14 @@ def test_saved_pages_are_many_and_small() -> None:
     assert len(EXPECTED) >= 20
     assert sorted(path.name for path in files) == sorted(EXPECTED)
     assert all(path.stat().st_size < 8 * 1024 for path in files)
+
+
+def test_start_up_defers_what_the_extractor_rarely_needs() -> None:
+    code = (
+        "import sys; from linkdigest.fetching.extract import parse_page; "
+        "print(sorted(m for m in ('soupsieve.css_parser', 'charset_normalizer.api') "
+        "if m in sys.modules)); from bs4 import BeautifulSoup; "
+        "print(BeautifulSoup('<p class=a>x</p>', 'html.parser').select_one('p.a').text)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "x"]
