@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow  # builds sites with Pelican
 
 POST = "Title: {title}\nDate: 2026-03-0{day}\n\nSee [the {title} notes](/{title}/missing/).\n"
 DOOMED = "posts/2026/03/doomed/index.html"
+KEPT = "posts/2026/03/kept/index.html"
 
 
 def write_post(content: Path, title: str, day: int) -> Path:
@@ -68,6 +69,37 @@ def test_the_internal_gate_reads_only_the_pages_of_the_current_build(tmp_path: P
     assert any("/kept/missing/" in p for p in problems)
     assert not any("doomed" in p for p in problems), problems
     assert RECORD_NAME not in {p.name for p in iter_site_files(build.output)}
+
+
+def kept_problems(site: SiteFacts) -> list[str]:
+    """The internal gate's problems with the links kept.md writes (the theme's are relative)."""
+    return [p for p in check_internal(site).problems if p.startswith(f"{KEPT}: /")]
+
+
+def test_a_link_to_a_page_left_over_is_broken_a_static_page_is_not(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    doomed = write_post(content, "doomed", 2)
+    (content / "extra").mkdir()
+    (content / "extra" / "card.html").write_text("<p>A static page</p>", encoding="utf-8")
+    (content / "posts" / "kept.md").write_text(
+        "Title: kept\nDate: 2026-03-01\n\nSee [the old post](/posts/2026/03/doomed/) and "
+        "[the card](/extra/card.html).\n",
+        encoding="utf-8",
+    )
+    assert run_pelican(content, tmp_path).returncode == 0
+    site = SiteFacts("http://127.0.0.1:8000", tmp_path / "output", content)
+    assert kept_problems(site) == []
+    doomed.unlink()
+    assert run_pelican(content, tmp_path).returncode == 0
+    assert kept_problems(site) == [
+        f"{KEPT}: /posts/2026/03/doomed/: no page for "
+        "posts/2026/03/doomed/ in this build (only output/posts/2026/03/doomed/index.html, "
+        "left over from an earlier one)"
+    ]
+    record = read_build_record(site.output)
+    assert record is not None and record.pages["extra/card.html"] == str(
+        content / "extra/card.html"
+    )
 
 
 def test_a_record_that_cannot_be_read_says_what_to_do(tmp_path: Path) -> None:

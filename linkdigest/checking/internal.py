@@ -1,7 +1,8 @@
 """Checks on a built site: every internal link and #fragment resolves to a file and an id.
 
 The pages looked at are those the last build wrote (its record, ``linkdigest.site.buildrecord``),
-not every file in the folder: a page left there by an earlier build is not the site's any more.
+not every file in the folder: a page left there by an earlier build is not the site's any more,
+and a link to one is as broken as it will be once this build is deployed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from linkdigest.site.buildrecord import read_build_record
+from linkdigest.site.buildrecord import BuildRecord, read_build_record
 
 URL_ATTRIBUTES = {
     "a": ("href",),
@@ -110,10 +111,11 @@ def check_internal_links(
     returns those that do not resolve."""
     ids: dict[Path, set[str]] = {}
     broken: list[BrokenLink] = []
+    record = read_build_record(output)
     for page_file in iter_html_pages(output, pages):
         page = page_file.relative_to(output).as_posix()
         for url in parse_page_urls(page_file.read_text(encoding="utf-8")):
-            broken.extend(_check_one(output, page, url, site_url, ids))
+            broken.extend(_check_one(output, page, url, site_url, ids, record))
     return broken
 
 
@@ -135,7 +137,12 @@ def read_external_links(
 
 
 def _check_one(
-    output: Path, page: str, url: str, site_url: str, ids: dict[Path, set[str]]
+    output: Path,
+    page: str,
+    url: str,
+    site_url: str,
+    ids: dict[Path, set[str]],
+    record: BuildRecord | None = None,
 ) -> list[BrokenLink]:
     resolved = resolve_internal(url, page, site_url)
     if resolved is None:
@@ -144,6 +151,10 @@ def _check_one(
     target = find_target(output, path)
     if target is None:
         return [BrokenLink(page, url, f"no file for {path}")]
+    if record is not None and record.is_left_over(target.relative_to(output).as_posix()):
+        left = f"{output.name}/{target.relative_to(output).as_posix()}"
+        reason = f"no page for {path} in this build (only {left}, left over from an earlier one)"
+        return [BrokenLink(page, url, reason)]
     if fragment and target.suffix == ".html":
         if target not in ids:
             ids[target] = parse_page_ids(target.read_text(encoding="utf-8"))

@@ -1,5 +1,5 @@
-"""The build's record of its pages: which output files the last build wrote, and from which
-source file each content page came.
+"""The build's record of its pages: which output files the last build wrote (or copied from
+the content), and from which source file each content page came.
 
 An output folder keeps what earlier builds wrote (``make html`` never empties it: a warm
 rebuild writes only what changed), so a deleted post's page stays there. Checks of a built
@@ -26,12 +26,13 @@ RECORD_VERSION = 1
 
 @dataclass(frozen=True)
 class BuildRecord:
-    """Every page (and feed) the build wrote, a POSIX path below the output folder, with the
-    source file it was made from (an absolute path), or None for a page of many sources
-    (index, archives, tags, feeds, the links page)."""
+    """Every page and feed the build wrote, and every static file it copied from the content,
+    a POSIX path below the output folder, with the source file it was made from (an absolute
+    path), or None for a page of many sources (index, archives, tags, feeds, the links page)."""
 
     content: str
     pages: Mapping[str, str | None]
+    theme_static: str = "theme"  # THEME_STATIC_DIR: the theme's files, copied, not written
 
     def pages_from(self, files: Iterable[Path]) -> frozenset[str]:
         """The pages built from any of ``files``."""
@@ -45,12 +46,19 @@ class BuildRecord:
     def html_pages(self) -> frozenset[str]:
         return frozenset(page for page in self.pages if page.endswith(".html"))
 
+    def is_left_over(self, path: str) -> bool:
+        """An HTML file (a path below the output) this build neither wrote nor copied: a
+        page an earlier build left behind, which a deploy of this build would not have."""
+        theme = self.theme_static.strip("/") + "/"
+        return path.endswith(".html") and path not in self.pages and not path.startswith(theme)
+
 
 def render_build_record(record: BuildRecord) -> str:
     """The record as JSON, pages sorted, so an unchanged site gives the same bytes."""
     data = {
         "version": RECORD_VERSION,
         "content": record.content,
+        "theme_static": record.theme_static,
         "pages": dict(sorted(record.pages.items())),
     }
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
@@ -63,11 +71,13 @@ def parse_build_record(text: str, where: str) -> BuildRecord:
         pages = data["pages"]
         valid = data.get("version") == RECORD_VERSION and isinstance(data["content"], str)
         valid = valid and all(isinstance(s, str | None) for s in pages.values())
+        valid = valid and isinstance(data.get("theme_static", ""), str)
     except (ValueError, KeyError, TypeError, AttributeError):
         valid = False
     if not valid:
         raise ContentError(where, None, "not a build record of this version: build the site again")
-    return BuildRecord(data["content"], {str(page): source for page, source in pages.items()})
+    pages = {str(page): source for page, source in pages.items()}
+    return BuildRecord(data["content"], pages, data.get("theme_static", "theme"))
 
 
 def read_build_record(output: Path) -> BuildRecord | None:
