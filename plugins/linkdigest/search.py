@@ -13,8 +13,11 @@ Thin glue over ``linkdigest.site.search``. Signals, and why:
   (``--fatal warnings``) fails, so a site without working search is never published.
 
 With SEARCH_WAIT = False (`make devserver` sets it) the build does not wait for the index:
-it sends the future of the index as the blinker signal ``SEARCH_INDEXING_SIGNAL`` and
-returns once the pages are written, so the browser reloads before the index is swapped in.
+indexing starts only once the pages are written (here, in ``generate_output``), its future
+is sent as the blinker signal ``SEARCH_INDEXING_SIGNAL`` and the build returns, so the
+browser reloads before the index is swapped in. Started earlier, the indexing thread (which
+makes the documents in Python, under the GIL) and Pagefind would slow the very pages the
+browser waits for, on a machine with two cores.
 
 Settings (defaults below): SEARCH_ENABLED, SEARCH_WAIT, SEARCH_URL, SEARCH_SAVE_AS. A theme
 without a ``search`` template (Pelican's own themes) gets neither the search page nor the index.
@@ -118,7 +121,7 @@ class SearchGenerator(Generator):
             url=settings["SEARCH_URL"],
             page_name="search",
         )
-        if self.indexing is None:  # all_generators_finalized was not sent
+        if self.indexing is None:  # SEARCH_WAIT is False, or all_generators_finalized not sent
             self.start_indexing()
         if self.indexing is None:
             return
@@ -141,7 +144,7 @@ def log_index(indexing: Future[IndexReport]) -> None:
 
 def start_indexing(generators: list[Any]) -> None:
     for generator in generators:
-        if isinstance(generator, SearchGenerator):
+        if isinstance(generator, SearchGenerator) and generator.settings["SEARCH_WAIT"]:
             generator.start_indexing()
 
 
