@@ -233,8 +233,12 @@ def decode_entities(url: str) -> str:
     (the build keeps ``&name;``, ``&#n;`` and ``&#xn;`` as written and escapes any other ``&``)."""
     if "&" not in url:
         return url
-    url = LOOSE_CHARREF.sub(lambda match: match.group(0) + ";", url)
-    return ENTITY.sub(lambda match: html.unescape(match.group(0)), url)
+    return ENTITY.sub(lambda match: html.unescape(match.group(0)), _complete_charrefs(url))
+
+
+def _complete_charrefs(text: str) -> str:
+    """``text`` as html.parser leaves it: each numeric reference that lacks its ";" completed."""
+    return LOOSE_CHARREF.sub(lambda match: match.group(0) + ";", text)
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,7 @@ def _cut_destination(text: str, start: int) -> _Destination:
     """Python-Markdown's fallback with no ")" recorded: its index is -1, which leaves out the
     last two characters of the text, as html.parser left it (numeric references completed),
     so a reference whose ";" is cut off stays literal text."""
-    completed = LOOSE_CHARREF.sub(lambda match: match.group(0) + ";", text[start:])
+    completed = _complete_charrefs(text[start:])
     kept = completed[: max(len(completed) - 2, 0)]
     source = _source_length(text[start:], len(kept))
     href = text[start : start + source]
