@@ -104,16 +104,16 @@ class FetchResult:
         """The failure for a person: what, and the detail that came with it."""
         if self.failure is None:
             return f"HTTP {self.status}"
-        return f"{self.failure.value}: {self.detail}" if self.detail else self.failure.value
+        return self._with_detail(self.failure)
 
     @property
     def body_problem(self) -> str:
         """Why the body that followed the status is not whole, for a person ("" when it is):
         a caller that needs the page (a title) reports it, a link check does not."""
-        if self.body_failure is None:
-            return ""
-        kind = self.body_failure.value
-        return f"{kind}: {self.detail}" if self.detail else kind
+        return "" if self.body_failure is None else self._with_detail(self.body_failure)
+
+    def _with_detail(self, kind: FailureKind) -> str:
+        return f"{kind.value}: {self.detail}" if self.detail else kind.value
 
 
 class Fetcher:
