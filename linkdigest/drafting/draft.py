@@ -664,14 +664,14 @@ def write_draft(run: DraftRun, wrote: Callable[[Path], None] = lambda _: None) -
     any point can simply be run again (see ``linkdigest.drafting.record``); ``wrote`` hears
     of each file once it is written. Returns the ``.bak`` of a merged draft."""
     backup = None
-    if run.record.before and run.text:
-        write_text_atomic(run.record.path, run.record.before)
-        wrote(run.record.path)
-    if run.text and run.created:
-        write_text_atomic(run.path, run.text)
-    elif run.text:
-        backup = write_text_with_backup(run.path, run.text)
     if run.text:
+        if run.record.before:
+            write_text_atomic(run.record.path, run.record.before)
+            wrote(run.record.path)
+        if run.created:
+            write_text_atomic(run.path, run.text)
+        else:
+            backup = write_text_with_backup(run.path, run.text)
         wrote(run.path)
     if run.record.after:
         write_text_atomic(run.record.path, run.record.after)
