@@ -167,15 +167,20 @@ def no_network_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on (now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class Devserver:
     """`scripts/devserver.py` (what `make devserver` runs) on a free port of 127.0.0.1, with
     its stderr lines collected and a client on its livereload socket, as a browser has, that
     notes each reload message; for ``with``."""
 
     def __init__(self, content: Path, output: Path, settings: Path, cwd: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.command = [sys.executable, str(ROOT / "scripts" / "devserver.py")]
         self.command += ["--port", str(self.port), "--content", str(content)]
         self.command += ["--output", str(output), "--settings", str(settings)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,15 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, Devserver, write_settings
+from tests.conftest import ROOT, Devserver, free_port, write_settings
 
 POST = "Title: {title}\nDate: 2026-01-02\nCategory: notes\nSlug: hello\n\nSome text.\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(check: Callable[[], bool], seconds: float) -> bool:

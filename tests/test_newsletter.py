@@ -33,7 +33,7 @@ from linkdigest.shipping.newsletter import (
     render_edition,
 )
 from scripts.newsletter import main as newsletter_main
-from tests.conftest import CONTENT, write_settings
+from tests.conftest import CONTENT, free_port, write_settings
 from tests.scan import TEMPLATE_PAYLOAD, scan_html
 from tests.servers import LocalServer, Reply
 
@@ -237,9 +237,7 @@ def smtp_server(certificate: tuple[Path, Path]) -> Iterator[tuple[int, list]]:
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate[1], certificate[0])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(
         Handler(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
     )
