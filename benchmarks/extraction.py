@@ -11,7 +11,7 @@ rates for title and description per tool, per field and per site kind, crashes, 
 per page (process start included) and, with --misses, our misses (file, expected, got).
 
 Tools:
-  ours         the shipped command: .venv/bin/python scripts/fetch.py --html FILE --url URL
+  ours         the shipped command: .venv/bin/linkdigest fetch --html FILE --url URL
                --json (--command replaces everything before --html, if the entry point moves)
   baseline     20 lines of BeautifulSoup: og:title else <title>; og:description else
                <meta name=description> (this file, run as its own process)
@@ -24,7 +24,7 @@ typographic quotes) are counted apart, for information. Never touches the networ
 
 Usage: benchmarks/extraction.py [--corpus tests/fixtures/extraction] [--rounds 1]
        [--tools ours,baseline,metascraper]
-       [--command ".venv/bin/python scripts/fetch.py"] [--kind news] [--limit N] [--misses]
+       [--command ".venv/bin/linkdigest fetch"] [--kind news] [--limit N] [--misses]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "extraction"
 NODE_TOOLS = ROOT / "benchmarks" / "tools"
-DEFAULT_COMMAND = f"{ROOT / '.venv' / 'bin' / 'python'} {ROOT / 'scripts' / 'fetch.py'}"
+DEFAULT_COMMAND = f"{ROOT / '.venv' / 'bin' / 'linkdigest'} fetch"
 FIELDS = ("title", "description")
 TIMEOUT = 60
 HELD_OUT_EVERY = 5
