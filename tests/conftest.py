@@ -79,6 +79,7 @@ def run_pelican(
     extra: str = "",
     output_name: str = "output",
     columns: str | None = "400",
+    args: tuple[str, ...] = (),
 ) -> Build:
     """Run the real `pelican` command in a subprocess (fresh logging state every time), its
     output piped; ``columns``: COLUMNS in its environment (None: not set)."""
@@ -96,6 +97,7 @@ def run_pelican(
     ]
     if fatal:
         command += ["--fatal", "warnings"]
+    command += args
     env = {
         "PATH": "/usr/bin:/bin",
         "TERM": "dumb",

@@ -315,6 +315,13 @@ class ResolvedDigest:
             self._siteurl = siteurl
         return getattr(self._resolved, name)
 
+    def __fingerprint__(self) -> Any:
+        """What templates can read (for the page memo): the digest's HTML, and that HTML
+        with its intrasite links resolved when it has any (their targets' addresses)."""
+        if not self._needs_resolving:
+            return self.raw
+        return (self.raw, map_digest_html(self.raw, lambda f: self._resolve(f, "")))
+
     def _resolve(self, fragment: str, siteurl: str) -> str:
         if not has_marker(fragment):
             return fragment
@@ -393,10 +400,15 @@ def finalize_articles(generator: Any) -> None:
 def find_period_neighbours(context: dict[str, Any]) -> dict[tuple[int, ...], dict[str, Any]]:
     """Each year and month archive's URL and the periods around it, by ``period_num``:
     computed once here, because finding them in each period's template costs a pass over
-    every period per page (a thousand months make that a million steps)."""
+    every period per page (a thousand months make that a million steps). A neighbour is its
+    period and URL only: every period page reads this, and is rendered again only when what
+    it read changed (the writer's memo), which the posts of other periods must not do."""
     around: dict[tuple[int, ...], dict[str, Any]] = {}
     for granularity in ("year", "month"):
-        archives = context.get("period_archives", {}).get(granularity, [])
+        archives = [
+            {"period": a["period"], "period_num": a["period_num"], "url": a["url"]}
+            for a in context.get("period_archives", {}).get(granularity, [])
+        ]
         for archive, (newer, older) in zip(archives, pair_neighbours(archives), strict=True):
             around[tuple(archive["period_num"])] = {
                 "url": archive["url"],

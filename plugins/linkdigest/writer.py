@@ -1,4 +1,5 @@
-"""writer: Pelican's writer, which leaves alone every file whose new text is what it holds.
+"""writer: Pelican's writer, which renders a page only when what it shows changed, and
+leaves alone every file whose new text is what it holds.
 
 Hooks ``get_writer``, Pelican's own way to hand it a writer class. A rebuild (``make html``
 again, or each change under ``make devserver``) renders every page again, and most come out
@@ -6,7 +7,16 @@ the same; opening each for writing truncates and rewrites it, which on a busy di
 warm build of 1,000 digests more time than rendering its articles, and hands the browser
 and rsync new files that are not new. Only text that differs is written, atomically, so a
 page is never seen half written. What Pelican checks on each write (the same file written
-twice, ``override``) is done as Pelican does it, in the one method overridden.
+twice, ``override``) is done as Pelican does it.
+
+Rendering is skipped too, for pages and feeds whose inputs are those they were last written
+with (``linkdigest.site.pagememo``: the key of each page, recorded in the content cache's
+folder when a build finishes). The reducers here tell the memo how to fingerprint Pelican's
+own objects: a post by every attribute Pelican and plugins gave it and its HTML with its
+intrasite links resolved; a post it points at (a neighbour, a translation) the same way, but
+a post *that* one points at only by address; tags, categories and authors by name and
+address; a paginated page by its number and posts, its paginator by its counts. A page that
+reads an object of any other kind is rendered every time. ``PAGE_MEMO = False`` turns it off.
 """
 
 from __future__ import annotations
@@ -14,12 +24,37 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
+import jinja2
+import pelican
 from pelican import signals
+from pelican.contents import Content
+from pelican.paginator import Page, Paginator
+from pelican.urlwrappers import URLWrapper
+from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from linkdigest.files import write_text_atomic
+from linkdigest.site.html import DigestHtml, DigestRef
+from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup
+from linkdigest.site.pagememo import (
+    Fingerprinter,
+    PageMemo,
+    Reducer,
+    Remembered,
+    Unfingerprintable,
+    install_read_recording,
+    list_template_folders,
+    read_file_stamp,
+    read_memo,
+    read_template_files,
+    record_reads,
+    render_build_key,
+    render_page_key,
+    write_memo,
+)
 
 logger = logging.getLogger("pelican.writers")  # Pelican's messages, under Pelican's name
 
@@ -27,15 +62,24 @@ logger = logging.getLogger("pelican.writers")  # Pelican's messages, under Pelic
 class ChangedFile(io.StringIO):
     """Text for ``path``, kept until closed, then written only if the file differs."""
 
-    def __init__(self, path: str, encoding: str) -> None:
+    def __init__(
+        self, path: str, encoding: str, written: Callable[[str], None] | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         self.text_encoding = encoding
+        self.written = written
 
     def close(self) -> None:
         if not self.closed:
             write_if_changed(self.path, self.getvalue(), self.text_encoding)
+            if self.written is not None:
+                self.written(self.path)
         super().close()
+
+
+class KeptFile(io.StringIO):
+    """A page the memo found current: whatever is written to it is dropped, the file kept."""
 
 
 def write_if_changed(path: str, text: str, encoding: str) -> None:
@@ -52,10 +96,149 @@ def write_if_changed(path: str, text: str, encoding: str) -> None:
 
 
 class UnchangedFilesWriter(Writer):  # type: ignore[misc]
-    """Pelican's Writer, whose ``_open_w`` (every page and feed is written through it)
-    returns a ChangedFile instead of the truncated file."""
+    """Pelican's Writer: ``write_file`` and ``write_feed`` skip what the memo finds current,
+    ``_open_w`` (every page and feed is written through it) returns a ChangedFile instead of
+    the truncated file."""
 
-    def _open_w(self, filename: str, encoding: str, override: bool = False) -> ChangedFile:
+    def __init__(self, output_path: str, settings: dict[str, Any]) -> None:
+        super().__init__(output_path, settings=settings)
+        self.memo = PageMemo()
+        self.kept = PageMemo()  # this build's pages: the record written when it finishes
+        self.memo_path = os.path.join(str(settings.get("CACHE_PATH", "cache")), MEMO_NAME)
+        self.memo_on = bool(settings.get("PAGE_MEMO", True))
+        if self.memo_on:
+            self.memo = read_memo(self.memo_path)
+        self.fingerprints = Fingerprinter(REDUCERS, plain=PLAIN)
+        self.settings_key: str | None = None
+        self.environments: dict[Any, str | None] = {}  # Jinja environment -> its build key
+        self.pending: dict[str, tuple[str, frozenset[str]]] = {}  # full path -> key, reads
+        self.current: set[str] = set()  # full paths found current: nothing to write
+        self.rendered = self.skipped = 0
+        CURRENT[:] = [self]
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> None:
+        if name:
+            template = RememberingTemplate(template, self)
+        super().write_file(name, template, context, *args, **kwargs)
+
+    def render_or_keep(self, template: Any, localcontext: dict[str, Any]) -> str:
+        """The page's text, or "" for a page the memo finds current (then written nowhere)."""
+        page = str(localcontext.get("output_file", ""))
+        path = sanitised_join(self.output_path, page)
+        build_key = self.read_build_key(template) if self.memo_on else None
+        if build_key is None:
+            self.rendered += 1
+            return str(template.render(localcontext))
+        known = self.memo.pages.get(page)
+        if (
+            known is not None
+            and known.stamp == read_file_stamp(path)
+            and self.page_key(build_key, page, known.names, localcontext) == known.key
+        ):
+            self.keep(path, page, known)
+            return ""
+        with record_reads() as names:
+            text = str(template.render(localcontext))
+        self.rendered += 1
+        read = frozenset(names | ALWAYS_READ)
+        key = self.page_key(build_key, page, read, localcontext)
+        if key is not None:
+            self.pending[path] = (key, read)
+        return text
+
+    def keep(self, path: str, page: str, known: Remembered) -> None:
+        self.current.add(path)
+        self.kept.pages[page] = known
+        self.skipped += 1
+
+    def page_key(
+        self, build_key: str, page: str, names: frozenset[str], context: dict[str, Any]
+    ) -> str | None:
+        try:
+            return render_page_key(build_key, page, names, context, self.fingerprints)
+        except Unfingerprintable as error:
+            logger.debug("linkdigest: %s rendered every time (it reads a %s)", page, error)
+            return None
+
+    def read_build_key(self, template: Any) -> str | None:
+        """What every page depends on: the settings' key and the templates' bytes; None
+        for templates whose reads cannot be followed (rendered every time)."""
+        environment = template.environment
+        if environment not in self.environments:
+            folders = list_template_folders(environment.loader)
+            recording = folders is not None and install_read_recording(environment)
+            self.environments[environment] = (
+                render_build_key([self.read_settings_key(), read_template_files(folders or [])])
+                if recording
+                else None
+            )
+        return self.environments[environment]
+
+    def read_settings_key(self) -> str:
+        """What every page and feed depends on: Pelican's and Jinja's versions and every
+        setting (the code is in the memo's folder name, the content cache's)."""
+        if self.settings_key is None:
+            settings = render_settings_fingerprint(self.settings, self.fingerprints)
+            self.settings_key = render_build_key(
+                [pelican.__version__, jinja2.__version__, settings]
+            )
+        return self.settings_key
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def write_feed(
+        self,
+        elements: Any,
+        context: Any,
+        path: str | None = None,
+        url: str | None = None,
+        feed_type: str = "atom",
+        override_output: bool = False,
+        feed_title: str | None = None,
+    ) -> Any:
+        key = self.feed_key(elements, context, path, url, feed_type, feed_title)
+        if path and key is not None:
+            full = sanitised_join(self.output_path, path)
+            known = self.memo.pages.get(path)
+            if known is not None and (known.key, known.stamp) == (key, read_file_stamp(full)):
+                self.keep(full, path, known)
+                with self._open_w(full, "utf-8", override_output):
+                    pass
+                signals.feed_written.send(full, context=context, feed=None)
+                return None
+            self.pending[full] = (key, frozenset())
+        self.rendered += 1
+        return super().write_feed(
+            elements, context, path, url, feed_type, override_output, feed_title
+        )
+
+    def feed_key(
+        self, elements: Any, context: Any, path: Any, url: Any, kind: str, title: Any
+    ) -> str | None:
+        """A feed's key: its items (the newest FEED_MAX_ITEMS), address, kind and title, the
+        site's URLs and the settings' key. Feeds are made by Pelican's code, no template."""
+        if not (self.memo_on and path):
+            return None
+        values = {
+            "items": list(elements[: self.settings["FEED_MAX_ITEMS"]]),
+            "url": url,
+            "kind": kind,
+            "title": title,
+            "SITEURL": context.get("SITEURL"),
+            "FEED_DOMAIN": context.get("FEED_DOMAIN"),
+        }
+        try:
+            key = self.read_settings_key()
+            return render_page_key(key, f"feed:{path}", values, values, self.fingerprints)
+        except Unfingerprintable as error:
+            logger.debug("linkdigest: feed %s written every time (it reads a %s)", path, error)
+            return None
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
         # Pelican's own checks (pelican/writers.py, 4.10 to 4.12), word for word.
         if filename in self._overridden_files:
             if override:
@@ -75,7 +258,100 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         if override:
             self._overridden_files.add(filename)
         self._written_files.add(filename)
-        return ChangedFile(filename, encoding)
+        if filename in self.current:
+            self.current.discard(filename)
+            return KeptFile()
+        return ChangedFile(filename, encoding, self.note_written)
+
+    def note_written(self, path: str) -> None:
+        pending = self.pending.pop(path, None)
+        stamp = read_file_stamp(path)
+        if pending is not None and stamp is not None:
+            page = os.path.relpath(path, self.output_path).replace(os.sep, "/")
+            self.kept.pages[page] = Remembered(pending[0], pending[1], stamp)
+
+    def write_memo(self) -> None:
+        if self.memo_on:
+            write_memo(self.memo_path, self.kept)
+        logger.info(
+            "linkdigest: %d pages and feeds rendered, %d unchanged", self.rendered, self.skipped
+        )
+
+
+class RememberingTemplate:
+    """A template whose ``render`` asks the writer first (Pelican's writer renders the
+    template it is handed, after setting up the page's context)."""
+
+    def __init__(self, template: Any, writer: UnchangedFilesWriter) -> None:
+        self.template = template
+        self.writer = writer
+        self.name = template.name
+        self.environment = template.environment
+
+    def render(self, context: dict[str, Any]) -> str:
+        return self.writer.render_or_keep(self.template, context)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.template, name)
+
+
+MEMO_NAME = "linkdigest-pages.json"
+# Read by every page's rendering, whatever its templates say: the relative site URL that
+# posts' HTML is resolved against, and the page's own name.
+ALWAYS_READ = frozenset({"SITEURL", "localsiteurl", "output_file"})
+CURRENT: list[UnchangedFilesWriter] = []
+
+
+def reduce_content(post: Any, depth: int) -> Any:
+    """A post: every attribute but the shared context and settings, and its HTML with its
+    intrasite links resolved. Two posts away (a neighbour's neighbour): its address only."""
+    if depth >= 2:
+        return ("post", post.source_path, post.url, post.save_as)
+    fields = {name: vars(post)[name] for name in sorted(vars(post)) if name not in SHARED}
+    return (fields, post.get_content(""))
+
+
+def reduce_wrapper(wrapper: Any, _depth: int) -> Any:
+    """A tag, category or author: its address follows from these and the settings."""
+    return (wrapper.name, wrapper.slug)
+
+
+def reduce_paginator(paginator: Any, _depth: int) -> Any:
+    return (paginator.name, paginator.url, paginator.count, paginator.num_pages, paginator.per_page)
+
+
+def reduce_page(page: Any, _depth: int) -> Any:
+    return (page.name, page.number, page.paginator, list(page.object_list), page.url, page.save_as)
+
+
+SHARED = frozenset({"_context", "settings"})  # the whole site's: in every key already
+# The library's frozen records, text and numbers all the way down: hashed by their bytes.
+PLAIN = (DigestHtml, DigestRef, DigestSource, LinkRow, MonthGroup)
+REDUCERS: dict[type, Reducer] = {
+    Content: reduce_content,
+    URLWrapper: reduce_wrapper,
+    Paginator: reduce_paginator,
+    Page: reduce_page,
+}
+
+
+def render_settings_fingerprint(settings: dict[str, Any], fingerprints: Fingerprinter) -> str:
+    """Every setting; one of a kind nobody described counts by its repr (an address in it
+    makes every build's key new: pages are rendered, never kept stale)."""
+    parts = []
+    for name in sorted(settings):
+        value = settings[name]
+        try:
+            parts.append(f"{name}={fingerprints.of(value).hex()}")
+        except Unfingerprintable:
+            parts.append(f"{name}~{value!r}")
+    return render_build_key(parts)
+
+
+def write_page_memo(_pelican: Any) -> None:
+    for writer in CURRENT:
+        writer.write_memo()
+    CURRENT.clear()
 
 
 def get_writer(_pelican: Any) -> type[Writer]:
@@ -84,3 +360,4 @@ def get_writer(_pelican: Any) -> type[Writer]:
 
 def register() -> None:
     signals.get_writer.connect(get_writer)
+    signals.finalized.connect(write_page_memo)

@@ -1,0 +1,343 @@
+"""Pages rendered again only when what their template reads has changed.
+
+A rebuild after one edit used to render every page again (about 2,800 pages and 220 feeds at
+1,000 digests), and nearly all came out byte for byte as before. Here each page gets a key:
+a hash of everything its rendering can depend on —
+
+- the build's own inputs, the same for every page: the code, the theme's templates (their
+  bytes) and every setting;
+- the values of the names its rendering read from the context, recorded as it rendered
+  (Jinja's context class, which every template, macro and include resolves names through,
+  notes each name), each value reduced to a fingerprint: text, numbers, dates, lists and
+  dicts by their contents, dataclasses field by field, and the site generator's own objects
+  (posts, tags, paginated pages) by the reducers the caller hands in;
+- the page's own address and site URL.
+
+Recorded reads are enough: a template renders the same way as long as every value it read is
+the same, so it reads the same names again; once one differs, the page is rendered and its
+reads recorded anew. A filter or global that reads the context behind Jinja's back
+(``pass_context``, other than Jinja's own) turns the memo off for its templates.
+
+A page whose key is the one recorded when its file was last written, and whose file still has
+the size and modification time it had then, is not rendered again. A value that cannot be
+reduced (an object of a kind nobody described) makes its page render, so the memo can cost a
+render but never keeps a stale page. The record is a small JSON file, written atomically at
+the end of a build; a build that fails half way records nothing, and the pages it wrote no
+longer match their recorded file times.
+
+Pure except ``read_memo``/``write_memo`` and ``read_file_stamp``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import threading
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linkdigest.files import write_text_atomic
+
+MEMO_VERSION = 1
+Reducer = Callable[[Any, int], Any]
+"""Turns an object into plain values (tuples, text, other objects) to fingerprint; gets the
+depth: how many posts deep the object was reached (a post's neighbour is depth 2)."""
+
+
+class Unfingerprintable(Exception):
+    """A value of a kind with no known reduction: the page that reads it is rendered."""
+
+
+class Fingerprinter:
+    """Fingerprints of values, each object's computed once (by identity: the objects a
+    build passes to its templates live until the build ends, and are kept here until then).
+
+    ``plain`` classes hold only text, numbers and tuples of them all the way down (frozen
+    records built from a post's source): they are fingerprinted by their pickled bytes,
+    in C, instead of field by field."""
+
+    def __init__(
+        self, reducers: Mapping[type, Reducer] | None = None, plain: Iterable[type] = ()
+    ) -> None:
+        self.reducers = dict(reducers or {})
+        self.plain = tuple(plain)
+        self.seen: dict[tuple[int, int], tuple[Any, bytes]] = {}
+        self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
+
+    def of(self, value: Any, depth: int = 0) -> bytes:
+        """16 bytes that change whenever ``value`` (as a template can see it) does."""
+        digest = hashlib.blake2b(digest_size=16)
+        self._feed(digest, value, depth)
+        return digest.digest()
+
+    def _feed(self, digest: Any, value: Any, depth: int) -> None:
+        kind = type(value)
+        if value is None or kind in (bool, int, float):
+            digest.update(f"{kind.__name__}:{value!r};".encode())
+        elif isinstance(value, str):
+            # Markup and str render differently (one is escaped): the class is part of it.
+            digest.update(f"{kind.__name__}:{len(value)}:".encode())
+            digest.update(value.encode("utf-8", "surrogatepass"))
+        elif isinstance(value, bytes):
+            digest.update(f"bytes:{len(value)}:".encode() + value)
+        elif isinstance(value, dt.datetime | dt.date | dt.time):
+            zone = getattr(value, "tzinfo", "")
+            digest.update(f"{kind.__name__}:{value.isoformat()}:{zone};".encode())
+        elif isinstance(value, dt.tzinfo):
+            digest.update(f"tz:{value};".encode())
+        elif kind is tuple:  # small and made on the fly (reducers make them): not kept
+            digest.update(f"{len(value)}(".encode())
+            for item in value:
+                self._feed(digest, item, depth)
+        else:
+            digest.update(self._of_object(value, depth))
+
+    def _of_object(self, value: Any, depth: int) -> bytes:
+        for key in ((id(value), -1), (id(value), depth)):
+            known = self.seen.get(key)
+            if known is not None and known[0] is value:
+                return known[1]
+        reductions = self.reductions
+        result = self._compute(value, depth)
+        free = self.reductions == reductions  # no reducer saw the depth: the same at any depth
+        self.seen[(id(value), -1 if free else depth)] = (value, result)
+        return result
+
+    def _compute(self, value: Any, depth: int) -> bytes:
+        digest = hashlib.blake2b(digest_size=16)
+        kind = type(value)
+        digest.update(f"{kind.__module__}.{kind.__qualname__}:".encode())
+        reducer = self._reducer(kind)
+        if reducer is not None:
+            self.reductions += 1
+            self._feed(digest, reducer(value, depth), depth + 1)
+        elif isinstance(value, self.plain):
+            digest.update(pickle.dumps(value, protocol=5))
+        elif isinstance(value, list | tuple):
+            digest.update(f"{len(value)}[".encode())
+            for item in value:
+                self._feed(digest, item, depth)
+        elif isinstance(value, set | frozenset):
+            for item in sorted(self.of(item, depth) for item in value):
+                digest.update(item)
+        elif isinstance(value, Mapping):
+            digest.update(f"{len(value)}{{".encode())
+            for name, item in value.items():  # in order: a template iterates in this order
+                self._feed(digest, name, depth)
+                self._feed(digest, item, depth)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for each in dataclasses.fields(value):
+                self._feed(digest, each.name, depth)
+                self._feed(digest, getattr(value, each.name), depth)
+        elif hasattr(kind, "__fingerprint__"):  # the class's: never an instance's __getattr__
+            self._feed(digest, value.__fingerprint__(), depth)
+        elif isinstance(value, types.FunctionType | types.BuiltinFunctionType | type):
+            # Code: what it does changes only with the code, which is part of every key.
+            digest.update(f"{value.__module__}.{value.__qualname__}".encode())
+        elif isinstance(value, types.ModuleType):
+            digest.update(value.__name__.encode())
+        else:
+            raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
+        return digest.digest()
+
+    def _reducer(self, kind: type) -> Reducer | None:
+        for base in kind.__mro__:
+            if base in self.reducers:
+                return self.reducers[base]
+        return None
+
+
+def render_page_key(
+    build_key: str,
+    page: str,
+    names: Iterable[str],
+    context: Mapping[str, Any],
+    fingerprints: Fingerprinter,
+) -> str:
+    """The key of one page: the build's key, the page's address, and each name its templates
+    read, with the fingerprint of its value (absent names count too: ``{% if x is defined %}``).
+    Raises Unfingerprintable."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{build_key}\0{page}\0".encode())
+    for name in sorted(names):
+        digest.update(name.encode() + b"=")
+        if name in context:
+            digest.update(fingerprints.of(context[name]))
+        else:
+            digest.update(b"-")
+    return digest.hexdigest()
+
+
+def render_build_key(parts: Iterable[str]) -> str:
+    """The key of what every page depends on, from its parts' fingerprints in order."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def read_template_files(folders: Iterable[str | os.PathLike[str]]) -> str:
+    """A fingerprint of every file under the template folders, by name and bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        root = Path(folder)
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a written page's file looked like just after: changed by anyone, it is stale."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+def read_file_stamp(path: str | os.PathLike[str]) -> FileStamp | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return FileStamp(stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """How a page was last written: its key, the names its rendering read, its file after."""
+
+    key: str
+    names: frozenset[str]
+    stamp: FileStamp
+
+
+@dataclass
+class PageMemo:
+    """Each page (by output path, relative to the output folder) as last written."""
+
+    pages: dict[str, Remembered] = field(default_factory=dict)
+
+
+def parse_memo(text: str) -> PageMemo:
+    """The memo a build recorded; an unreadable or older one is an empty memo (every page is
+    rendered, and the record written anew)."""
+    try:
+        data = json.loads(text)
+        if data.get("version") != MEMO_VERSION:
+            return PageMemo()
+        name_sets = [frozenset(str(name) for name in names) for names in data["names"]]
+        pages = {
+            str(page): Remembered(
+                str(key), name_sets[names], FileStamp(int(size), int(mtime), int(inode))
+            )
+            for page, (key, names, size, mtime, inode) in data["pages"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return PageMemo()
+    return PageMemo(pages)
+
+
+def render_memo(memo: PageMemo) -> str:
+    """JSON; the sets of names, shared by most pages of a template, are written once each."""
+    name_sets: dict[frozenset[str], int] = {}
+    pages = {}
+    for page, known in sorted(memo.pages.items()):
+        names = name_sets.setdefault(known.names, len(name_sets))
+        stamp = known.stamp
+        pages[page] = [known.key, names, stamp.size, stamp.mtime_ns, stamp.inode]
+    data = {
+        "version": MEMO_VERSION,
+        "names": [sorted(names) for names in name_sets],
+        "pages": pages,
+    }
+    return json.dumps(data, separators=(",", ":")) + "\n"
+
+
+def read_memo(path: str | os.PathLike[str]) -> PageMemo:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return PageMemo()
+    return parse_memo(text)
+
+
+def write_memo(path: str | os.PathLike[str], memo: PageMemo) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, render_memo(memo))
+
+
+_reading = threading.local()
+
+
+@contextmanager
+def record_reads() -> Iterator[set[str]]:
+    """The names read from the context while the block runs (by a RecordingContext)."""
+    names: set[str] = set()
+    previous = getattr(_reading, "names", None)
+    _reading.names = names
+    try:
+        yield names
+    finally:
+        _reading.names = previous
+
+
+def install_read_recording(environment: Any) -> bool:
+    """Make ``environment`` record the names its templates read (see record_reads); False
+    when a filter, test or global of its own reads the context directly."""
+    from jinja2.utils import _PassArg
+
+    for table in (environment.filters, environment.tests, environment.globals):
+        for value in table.values():
+            if _PassArg.from_obj(value) is _PassArg.context and not str(
+                getattr(value, "__module__", "")
+            ).startswith("jinja2"):
+                return False
+    if not getattr(environment.context_class, "records_reads", False):
+        environment.context_class = make_recording_context(environment.context_class)
+    return True
+
+
+def make_recording_context(base: type) -> type:
+    """A subclass of Jinja's Context class ``base`` that notes each name it resolves."""
+
+    def resolve_or_missing(self: Any, key: str) -> Any:
+        names = getattr(_reading, "names", None)
+        if names is not None:
+            names.add(key)
+        return base.resolve_or_missing(self, key)  # type: ignore[attr-defined]
+
+    return type(
+        "RecordingContext",
+        (base,),
+        {"resolve_or_missing": resolve_or_missing, "records_reads": True},
+    )
+
+
+def list_template_folders(loader: Any) -> list[str] | None:
+    """The folders a Jinja loader reads templates from; None for a loader of another kind
+    (templates that cannot be fingerprinted: no page is remembered)."""
+    from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+    if isinstance(loader, FileSystemLoader):
+        return [str(path) for path in loader.searchpath]
+    if isinstance(loader, ChoiceLoader):
+        parts = [list_template_folders(each) for each in loader.loaders]
+    elif isinstance(loader, PrefixLoader):
+        parts = [list_template_folders(each) for each in loader.mapping.values()]
+    else:
+        return None
+    if any(part is None for part in parts):
+        return None
+    return [folder for part in parts if part is not None for folder in part]
