@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ("plugins", "linkdigest")
 SITE = ("theme",)
+FLUSH_DELAY = 2.0  # seconds after a reload
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -81,12 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     def rebuild() -> None:
         if build():
             LiveReloadHandler.reload_waiters()
+            save_caches_soon()
+
+    def save_caches_soon() -> None:
+        # The content cache is written to disk once the browser has had its reload (writing
+        # it takes about half a second at 1,000 digests), so that a restart starts warm.
+        from tornado.ioloop import IOLoop
+
+        IOLoop.current().call_later(FLUSH_DELAY, builder.flush)
 
     def restart() -> None:
         print("devserver: the code changed; restarting", file=sys.stderr)
+        builder.flush()
         os.execv(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]])
 
     build()
+    builder.flush()
     server = Server()
     # 'forever': livereload sends no reload of its own; rebuild() sends it when pages are new.
     for name in (args.content, args.settings, *SITE):
@@ -94,13 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     for name in CODE:
         server.watch(str(ROOT / name), restart, delay="forever")
     print(f"devserver: http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-    server.serve(
-        host=args.host,
-        port=args.port,
-        root=str(ROOT / args.output),
-        open_url_delay=None,
-        restart_delay=0,
-    )
+    try:
+        server.serve(
+            host=args.host,
+            port=args.port,
+            root=str(ROOT / args.output),
+            open_url_delay=None,
+            restart_delay=0,
+        )
+    finally:
+        builder.flush()
     return 0
 
 

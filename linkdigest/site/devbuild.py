@@ -8,6 +8,13 @@ does; the settings are read again only when their file changed. The search index
 waited for (``SEARCH_WAIT = False``): ``build`` returns once every page is written, and the
 index, swapped in by renames when Pagefind is done, follows a moment later.
 
+What one build read is kept for the next, in this process only: Pelican's content cache
+(the posts as read, tens of megabytes of pickle at a thousand digests) stays loaded instead of
+being read back from disk and written out again on every change (it is written once the
+pages are, by ``flush``, so a restart still starts warm), and the URL caches stay filled
+(``KEEP_URL_CACHES``). Entries of a file that changed are read again, as Pelican reads them.
+Pages themselves are rendered again only when what they show changed (the writer's memo).
+
 Code (the plugin, this package) cannot be reloaded into a running process: the devserver
 restarts itself for that. A build that raises leaves the pages of the last good build in
 place (the writer replaces a page only when its text changed, atomically) and returns what
@@ -18,10 +25,12 @@ May import what ``linkdigest.site`` may, and Pelican.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +59,13 @@ class SiteBuilder:
 
     def __init__(self, content: Path, output: Path, settings: Path) -> None:
         self.arguments = [str(content), "-o", str(output), "-s", str(settings)]
-        self.arguments += ["-e", "SEARCH_WAIT=false"]
+        self.arguments += ["-e", "SEARCH_WAIT=false", "KEEP_URL_CACHES=true"]
         self.settings_path = settings
         self.settings_stamp: int | None = None
         self.pelican: Any = None
         self.indexing: Future[IndexReport] | None = None
         self.lock = threading.Lock()
+        self.caches = KeptCaches()
         signal(SEARCH_INDEXING_SIGNAL).connect(self.note_indexing, weak=False)
 
     def note_indexing(self, _sender: Any, future: Future[IndexReport], **_: Any) -> None:
@@ -69,12 +79,18 @@ class SiteBuilder:
             self.indexing = None
             try:
                 self.load_pelican()
-                self.pelican.run()
+                with self.caches.kept():
+                    self.pelican.run()
             except Exception as error:  # whatever a plugin, a template or Pelican raises
                 self.pelican = None  # read the settings again next time
                 message = f"{type(error).__name__}: {error}"
                 return BuildOutcome(False, time.perf_counter() - started, message)
         return BuildOutcome(True, time.perf_counter() - started, search=self.indexing)
+
+    def flush(self) -> None:
+        """Write the content caches the last build changed (call once its pages are shown)."""
+        with self.lock:
+            self.caches.flush()
 
     def load_pelican(self) -> None:
         """Pelican as its command line makes it, again whenever the settings file changed."""
@@ -94,3 +110,62 @@ def forget_logged_messages() -> None:
     LimitFilter._ignore.clear()
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
+
+
+class KeptCaches:
+    """Pelican's file caches (``pelican.cache.FileDataCacher``), kept loaded between builds.
+
+    While ``kept()`` is on, a cache Pelican opens is the one this process last loaded or
+    saved, if its file is still the one it read or wrote (a build in another process, or a
+    deleted cache folder, makes it read the file again); a cache Pelican saves is kept, and
+    written to disk by ``flush``."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[str, tuple[tuple[int, int] | None, dict[Any, Any]]] = {}
+        self.unsaved: dict[str, Any] = {}  # cache path -> the cacher to save
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[None]:
+        from pelican.cache import FileDataCacher
+
+        original_init, original_save = FileDataCacher.__init__, FileDataCacher.save_cache
+        keeper = self
+
+        def init(cacher: Any, settings: Any, name: str, caching: bool, loading: bool) -> None:
+            path = os.path.join(settings["CACHE_PATH"], name)
+            known = keeper.loaded.get(path)
+            current = known is not None and (path in keeper.unsaved or known[0] == stamp(path))
+            if loading and known is not None and current:
+                original_init(cacher, settings, name, caching, False)
+                cacher._cache = known[1]
+                return
+            original_init(cacher, settings, name, caching, loading)
+            if loading:
+                keeper.loaded[path] = (stamp(path), cacher._cache)
+
+        def save(cacher: Any) -> None:
+            if cacher._cache_data_policy:
+                keeper.loaded[cacher._cache_path] = (None, cacher._cache)
+                keeper.unsaved[cacher._cache_path] = cacher
+
+        FileDataCacher.__init__, FileDataCacher.save_cache = init, save
+        try:
+            yield
+        finally:
+            FileDataCacher.__init__, FileDataCacher.save_cache = original_init, original_save
+
+    def flush(self) -> None:
+        from pelican.cache import FileDataCacher
+
+        for path, cacher in list(self.unsaved.items()):
+            FileDataCacher.save_cache(cacher)
+            self.loaded[path] = (stamp(path), cacher._cache)
+            del self.unsaved[path]
+
+
+def stamp(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)

@@ -94,6 +94,36 @@ def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
     ]
 
 
+@dataclass(frozen=True)
+class RowInputs:
+    """What ``collect_link_rows`` reads of one digest (its intro, or the source lines its
+    entries came from, are not): equal inputs make equal rows."""
+
+    ref: DigestRef
+    published: bool
+    sections: tuple[tuple[str, tuple[tuple[str, str, str, str, str], ...]], ...]
+
+
+def list_row_inputs(sources: Iterable[DigestSource]) -> list[RowInputs]:
+    return [
+        RowInputs(
+            source.ref,
+            source.published,
+            tuple(
+                (
+                    section.title,
+                    tuple(
+                        (e.title, e.url, e.domain, str(e.summary_html), e.anchor)
+                        for e in section.entries
+                    ),
+                )
+                for section in source.digest.sections
+            ),
+        )
+        for source in sources
+    ]
+
+
 def group_rows_by_month(rows: Iterable[LinkRow]) -> list[MonthGroup]:
     """Consecutive rows of one month (``YYYY-MM`` of the digest's date) become one group."""
     groups: dict[str, list[LinkRow]] = {}

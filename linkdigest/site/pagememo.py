@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -62,15 +63,26 @@ class Fingerprinter:
 
     ``plain`` classes hold only text, numbers and tuples of them all the way down (frozen
     records built from a post's source): they are fingerprinted by their pickled bytes,
-    in C, instead of field by field."""
+    in C, instead of field by field. Being immutable, their fingerprints can be carried
+    from one build's Fingerprinter to the next (``carry``): a process that builds again
+    and keeps the posts it read (the devserver) fingerprints each only once."""
 
     def __init__(
-        self, reducers: Mapping[type, Reducer] | None = None, plain: Iterable[type] = ()
+        self,
+        reducers: Mapping[type, Reducer] | None = None,
+        plain: Iterable[type] = (),
+        carried: Mapping[int, tuple[Any, bytes]] | None = None,
     ) -> None:
         self.reducers = dict(reducers or {})
         self.plain = tuple(plain)
         self.seen: dict[tuple[int, int], tuple[Any, bytes]] = {}
         self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
+        self.carried = carried or {}
+        self.plain_seen: dict[int, tuple[Any, bytes]] = {}
+
+    def carry(self) -> dict[int, tuple[Any, bytes]]:
+        """The plain values' fingerprints this build used, for the next build's."""
+        return self.plain_seen
 
     def of(self, value: Any, depth: int = 0) -> bytes:
         """16 bytes that change whenever ``value`` (as a template can see it) does."""
@@ -119,8 +131,10 @@ class Fingerprinter:
         if reducer is not None:
             self.reductions += 1
             self._feed(digest, reducer(value, depth), depth + 1)
+        elif hasattr(kind, "__fingerprint__"):  # the class's: never an instance's __getattr__
+            self._feed(digest, value.__fingerprint__(), depth)
         elif isinstance(value, self.plain):
-            digest.update(pickle.dumps(value, protocol=5))
+            digest.update(self._of_plain(value))
         elif isinstance(value, list | tuple):
             digest.update(f"{len(value)}[".encode())
             for item in value:
@@ -137,8 +151,6 @@ class Fingerprinter:
             for each in dataclasses.fields(value):
                 self._feed(digest, each.name, depth)
                 self._feed(digest, getattr(value, each.name), depth)
-        elif hasattr(kind, "__fingerprint__"):  # the class's: never an instance's __getattr__
-            self._feed(digest, value.__fingerprint__(), depth)
         elif isinstance(value, types.FunctionType | types.BuiltinFunctionType | type):
             # Code: what it does changes only with the code, which is part of every key.
             digest.update(f"{value.__module__}.{value.__qualname__}".encode())
@@ -148,11 +160,42 @@ class Fingerprinter:
             raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
         return digest.digest()
 
+    def _of_plain(self, value: Any) -> bytes:
+        known = self.carried.get(id(value))
+        if known is not None and known[0] is value:
+            result = known[1]
+        else:
+            result = hashlib.blake2b(render_pickle(value), digest_size=16).digest()
+        self.plain_seen[id(value)] = (value, result)
+        return result
+
     def _reducer(self, kind: type) -> Reducer | None:
         for base in kind.__mro__:
             if base in self.reducers:
                 return self.reducers[base]
         return None
+
+
+def render_pickle(value: Any) -> bytes:
+    """Pickled bytes without the pickle's memo, so that equal values give equal bytes
+    whether or not they share objects (a string read twice, or once and cached)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: plain values hold no cycles
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+class Derived(list[Any]):
+    """A list made by code from ``source`` (rows of a page made from the posts): its
+    fingerprint is the source's, which is smaller and changes whenever the list can."""
+
+    def __init__(self, items: Iterable[Any], source: Any) -> None:
+        super().__init__(items)
+        self.source = source
+
+    def __fingerprint__(self) -> Any:
+        return self.source
 
 
 def render_page_key(

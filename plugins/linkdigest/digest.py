@@ -76,8 +76,10 @@ from linkdigest.site.linkspage import (
     find_featured_before,
     group_rows_by_month,
     iter_links_json,
+    list_row_inputs,
 )
 from linkdigest.site.navigation import pair_neighbours
+from linkdigest.site.pagememo import Derived
 from linkdigest.site.postchecks import (
     HELD_BACK,
     SourceCheck,
@@ -394,7 +396,8 @@ def finalize_articles(generator: Any) -> None:
     digests = [a for a in generator.articles if getattr(a, "digest", None)]
     generator.context["latest_digest"] = digests[0] if digests else None
     generator.context["period_around"] = find_period_neighbours(generator.context)
-    clear_url_caches()
+    if not generator.settings.get("KEEP_URL_CACHES"):
+        clear_url_caches()  # the devserver keeps them: its next build asks the same again
 
 
 def find_period_neighbours(context: dict[str, Any]) -> dict[tuple[int, ...], dict[str, Any]]:
@@ -517,7 +520,12 @@ class LinksPageGenerator(Generator):
     """Writes the site-wide links page (template ``links``) and ``links.json``."""
 
     def generate_output(self, writer: Any) -> None:
-        rows = collect_link_rows(self.context.get("digest_sources", []))
+        # The rows follow from the digests' sections: the writer's memo fingerprints those
+        # (a few per digest, and the same objects from one devserver build to the next),
+        # not 30,000 rows.
+        sources = self.context.get("digest_sources", [])
+        inputs = list_row_inputs(sources)
+        rows = Derived(collect_link_rows(sources), inputs)
         settings = self.settings
         writer.write_file(
             setting(settings, "DIGEST_LINKS_SAVE_AS"),
@@ -527,11 +535,19 @@ class LinksPageGenerator(Generator):
             url=setting(settings, "DIGEST_LINKS_URL"),
             page_name="links",
             link_rows=rows,
-            link_groups=group_rows_by_month(rows),
+            link_groups=Derived(group_rows_by_month(rows), inputs),
         )
-        json_path = os.path.join(self.output_path, setting(settings, "DIGEST_LINKS_JSON_SAVE_AS"))
-        write_chunks_atomic(json_path, iter_links_json(rows, settings.get("SITEURL", "")))
-        logger.info("digest: wrote %d links to %s", len(rows), json_path)
+        json_name = setting(settings, "DIGEST_LINKS_JSON_SAVE_AS")
+        site = settings.get("SITEURL", "")
+
+        def write_json(path: str) -> None:
+            write_chunks_atomic(path, iter_links_json(rows, site))
+            logger.info("digest: wrote %d links to %s", len(rows), path)
+
+        if hasattr(writer, "write_derived"):  # ours: written only when a digest changed
+            writer.write_derived(json_name, {"rows": inputs, "site": site}, write_json)
+        else:
+            write_json(os.path.join(self.output_path, json_name))
 
 
 def report_unread_sources(generators: list[Any]) -> None:

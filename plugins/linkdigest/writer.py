@@ -37,8 +37,8 @@ from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from linkdigest.files import write_text_atomic
-from linkdigest.site.html import DigestHtml, DigestRef
-from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup
+from linkdigest.site.html import DigestHtml, DigestRef, EntryHtml, SectionHtml
+from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup, RowInputs
 from linkdigest.site.pagememo import (
     Fingerprinter,
     PageMemo,
@@ -108,7 +108,9 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         self.memo_on = bool(settings.get("PAGE_MEMO", True))
         if self.memo_on:
             self.memo = read_memo(self.memo_path)
-        self.fingerprints = Fingerprinter(REDUCERS, plain=PLAIN)
+        self.fingerprints = Fingerprinter(
+            REDUCERS, plain=PLAIN, carried=CARRIED.pop(0) if CARRIED else None
+        )
         self.settings_key: str | None = None
         self.environments: dict[Any, str | None] = {}  # Jinja environment -> its build key
         self.pending: dict[str, tuple[str, frozenset[str]]] = {}  # full path -> key, reads
@@ -270,7 +272,36 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
             page = os.path.relpath(path, self.output_path).replace(os.sep, "/")
             self.kept.pages[page] = Remembered(pending[0], pending[1], stamp)
 
+    def write_derived(
+        self, page: str, values: dict[str, Any], write: Callable[[str], None]
+    ) -> None:
+        """A file made by code, not a template (``links.json``): ``write(path)`` is called
+        only when ``values`` (all it is made from; the settings count too) changed since
+        the file was written, or the file did."""
+        full = sanitised_join(self.output_path, page)
+        key = None
+        if self.memo_on:
+            try:
+                key = render_page_key(
+                    self.read_settings_key(), f"file:{page}", values, values, self.fingerprints
+                )
+            except Unfingerprintable:
+                key = None
+        known = self.memo.pages.get(page)
+        if (
+            key is not None
+            and known is not None
+            and (known.key, known.stamp) == (key, read_file_stamp(full))
+        ):
+            self.keep(full, page, known)
+            return
+        write(full)
+        stamp = read_file_stamp(full)
+        if key is not None and stamp is not None:
+            self.kept.pages[page] = Remembered(key, frozenset(), stamp)
+
     def write_memo(self) -> None:
+        CARRIED[:] = [self.fingerprints.carry()]
         if self.memo_on:
             write_memo(self.memo_path, self.kept)
         logger.info(
@@ -300,6 +331,8 @@ MEMO_NAME = "linkdigest-pages.json"
 # posts' HTML is resolved against, and the page's own name.
 ALWAYS_READ = frozenset({"SITEURL", "localsiteurl", "output_file"})
 CURRENT: list[UnchangedFilesWriter] = []
+# The fingerprints of immutable records one build used, for the next build in this process.
+CARRIED: list[dict[int, tuple[Any, bytes]]] = []
 
 
 def reduce_content(post: Any, depth: int) -> Any:
@@ -326,7 +359,16 @@ def reduce_page(page: Any, _depth: int) -> Any:
 
 SHARED = frozenset({"_context", "settings"})  # the whole site's: in every key already
 # The library's frozen records, text and numbers all the way down: hashed by their bytes.
-PLAIN = (DigestHtml, DigestRef, DigestSource, LinkRow, MonthGroup)
+PLAIN = (
+    DigestHtml,
+    DigestRef,
+    DigestSource,
+    EntryHtml,
+    LinkRow,
+    MonthGroup,
+    RowInputs,
+    SectionHtml,
+)
 REDUCERS: dict[type, Reducer] = {
     Content: reduce_content,
     URLWrapper: reduce_wrapper,
