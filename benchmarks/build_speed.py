@@ -416,8 +416,12 @@ def free_port() -> int:
 
 
 def start_devserver(site: Path, port: int, script: Path) -> subprocess.Popen[str]:
-    """`make devserver`'s command, on the generated site, in a process group of its own."""
-    command = [str(BIN / "python"), str(script), "--port", str(port)]
+    """`make devserver`'s command, on the generated site, in a process group of its own. A
+    script from another checkout (an older version, say) runs with that checkout's .venv,
+    so that it runs that version's plugin and library too."""
+    own = script.parent.parent / ".venv" / "bin" / "python"
+    python = own if own.is_file() else BIN / "python"
+    command = [str(python), str(script), "--port", str(port)]
     command += ["--settings", str(site / "pelicanconf.py"), "--content", str(site / "content")]
     command += ["--output", str(site / "output")]
     environment = {**os.environ, "PORT": str(port)}

@@ -3,8 +3,11 @@ byte for byte what a fresh full build writes, after every kind of edit a blogger
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +27,7 @@ from linkdigest.site.pagememo import (
     record_reads,
     render_memo,
 )
-from tests.conftest import CONTENT, ROOT, Build, run_pelican
+from tests.conftest import CONTENT, ROOT, Build, run_pelican, write_settings
 
 RENDERED = re.compile(r"linkdigest: (\d+) pages and feeds rendered, (\d+) unchanged")
 
@@ -263,3 +266,68 @@ def test_the_memo_round_trips_and_an_unreadable_one_is_empty() -> None:
     assert text.count('"y"') == 1  # a set of names shared by pages is written once
     for broken in ("", "{", '{"version": 0, "pages": {}}', '{"version": 1, "pages": {"a": 1}}'):
         assert parse_memo(broken) == PageMemo()
+
+
+IN_PROCESS = """
+import json, pickle, sys
+from pathlib import Path
+from pelican.log import init
+from linkdigest.site.devbuild import SiteBuilder
+
+content, output, settings, edited = map(Path, sys.argv[1:5])
+init(name="pelican")
+loads = []
+real_load = pickle.load
+
+
+def counting(file, *args, **kwargs):
+    if not str(getattr(file, "name", "")).endswith(".cache"):  # Jinja's compiled templates
+        loads.append(file.name)
+    return real_load(file, *args, **kwargs)
+
+
+pickle.load = counting
+builder = SiteBuilder(content, output, settings)
+report = {}
+for step in ("first", "second", "third"):
+    if step != "first":
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace("### [", f"### [{step} ", 1), encoding="utf-8")
+    before = len(loads)
+    outcome = builder.build()
+    if outcome.search is not None:
+        outcome.search.result()
+    report[step] = {"ok": outcome.ok, "error": outcome.error, "loads": len(loads) - before}
+    if step == "second":
+        builder.flush()
+print(json.dumps(report))
+"""
+
+
+def test_builds_in_one_process_keep_the_content_cache_and_match_a_full_build(
+    tmp_path: Path,
+) -> None:
+    """The devserver's builder: the second and third builds read no cache file back (the
+    posts read stay loaded), the cache written by ``flush`` serves a later build in another
+    process, and the output is a fresh full build's."""
+    content, site = tmp_path / "content", tmp_path / "site"
+    shutil.copytree(CONTENT, content)
+    site.mkdir()
+    settings = write_settings(site, content, site / "output", production=False)
+    edited = content / POSTS / "2026-05-links.md"
+    script = tmp_path / "builds.py"
+    script.write_text(IN_PROCESS, encoding="utf-8")
+    command = [sys.executable, str(script), str(content), str(site / "output"), str(settings)]
+    result = subprocess.run(
+        [*command, str(edited)], capture_output=True, text=True, timeout=600, cwd=site
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert all(step["ok"] for step in report.values()), report
+    assert report["second"]["loads"] == 0 and report["third"]["loads"] == 0, report
+    fresh, *_ = build(content, tmp_path / "fresh")
+    assert read_tree(site / "output") == read_tree(fresh.output)
+    # The cache on disk (flushed after the second build, then the third build's edit is
+    # read again from the file) serves `pelican` in a process of its own, pages and all.
+    _, rendered, unchanged = build(content, site)
+    assert unchanged > 50 and rendered < unchanged / 2, (rendered, unchanged)

@@ -61,10 +61,11 @@ def note_static_files() -> None:
 def write_record(pelican: Any) -> None:
     note_static_files()
     output = os.path.abspath(pelican.output_path)
+    prefix = output + os.sep  # every path noted is absolute and normalised: cut, not relpath
     pages = {
-        Path(os.path.relpath(path, output)).as_posix(): source
+        path[len(prefix) :].replace(os.sep, "/"): source
         for path, source in WRITTEN.items()
-        if path.startswith(output + os.sep)
+        if path.startswith(prefix)
     }
     WRITTEN.clear()
     theme = str(pelican.settings.get("THEME_STATIC_DIR", "theme"))

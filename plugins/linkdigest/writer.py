@@ -21,6 +21,7 @@ reads an object of any other kind is rendered every time. ``PAGE_MEMO = False`` 
 
 from __future__ import annotations
 
+import inspect
 import io
 import logging
 import os
@@ -340,8 +341,41 @@ def reduce_content(post: Any, depth: int) -> Any:
     intrasite links resolved. Two posts away (a neighbour's neighbour): its address only."""
     if depth >= 2:
         return ("post", post.source_path, post.url, post.save_as)
-    fields = {name: vars(post)[name] for name in sorted(vars(post)) if name not in SHARED}
-    return (fields, post.get_content(""))
+    attributes = vars(post)
+    fields = {name: attributes[name] for name in sorted(attributes) if name not in SHARED}
+    # Pelican copies each metadata value to an attribute: only a value that differs (changed
+    # by a plugin on one side only) is fingerprinted twice.
+    metadata = fields.pop("metadata", None) or {}
+    fields["metadata"] = {
+        key: value
+        for key, value in metadata.items()
+        if attributes.get(key.lower(), _NO) is not value
+    }
+    return (fields, resolved_content(post))
+
+
+_NO = object()
+
+
+def resolved_content(post: Any) -> Any:
+    """The post's HTML with its intrasite links resolved (``{filename}``, ``{static}``...),
+    or its raw HTML when it holds none of the characters Pelican's default intrasite pattern
+    starts with (most posts; resolving costs a regular-expression pass over the whole HTML)."""
+    raw = getattr(post, "_content", None)
+    if (
+        isinstance(raw, str)
+        and "{" not in raw
+        and "|" not in raw
+        and post.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
+        and inspect.getattr_static(type(post), "get_content") is PELICAN_GET_CONTENT
+        and not hasattr(post, "_get_content")
+    ):
+        return raw
+    return post.get_content("")
+
+
+DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"
+PELICAN_GET_CONTENT = inspect.getattr_static(Content, "get_content")
 
 
 def reduce_wrapper(wrapper: Any, _depth: int) -> Any:
@@ -354,7 +388,8 @@ def reduce_paginator(paginator: Any, _depth: int) -> Any:
 
 
 def reduce_page(page: Any, _depth: int) -> Any:
-    return (page.name, page.number, page.paginator, list(page.object_list), page.url, page.save_as)
+    """A paginated page: its address follows from these and the settings."""
+    return (page.full_name, page.base_url, page.number, page.paginator, list(page.object_list))
 
 
 SHARED = frozenset({"_context", "settings"})  # the whole site's: in every key already
@@ -377,11 +412,28 @@ REDUCERS: dict[type, Reducer] = {
 }
 
 
+# Settings about how a build runs, not what it writes: a build under `make devserver`
+# (which sets the first two) and one by `make html` share their pages.
+HOW_IT_RUNS = frozenset(
+    {
+        "SEARCH_WAIT",
+        "KEEP_URL_CACHES",
+        "PAGE_MEMO",
+        "CACHE_CONTENT",
+        "LOAD_CONTENT_CACHE",
+        "CONTENT_CACHING_LAYER",
+        "CHECK_MODIFIED_METHOD",
+        "GZIP_CACHE",
+        "LOG_FILTER",
+    }
+)
+
+
 def render_settings_fingerprint(settings: dict[str, Any], fingerprints: Fingerprinter) -> str:
-    """Every setting; one of a kind nobody described counts by its repr (an address in it
-    makes every build's key new: pages are rendered, never kept stale)."""
+    """Every setting but HOW_IT_RUNS; one of a kind nobody described counts by its repr (an
+    address in it makes every build's key new: pages are rendered, never kept stale)."""
     parts = []
-    for name in sorted(settings):
+    for name in sorted(set(settings) - HOW_IT_RUNS):
         value = settings[name]
         try:
             parts.append(f"{name}={fingerprints.of(value).hex()}")
