@@ -337,10 +337,16 @@ CARRIED: list[dict[int, tuple[Any, bytes]]] = []
 
 
 def reduce_content(post: Any, depth: int) -> Any:
-    """A post: every attribute but the shared context and settings, and its HTML with its
-    intrasite links resolved. Two posts away (a neighbour's neighbour): its address only."""
+    """A post, as a page that shows it can see it: every attribute but the shared context
+    and settings, and its HTML with its intrasite links resolved; the posts it points at (a
+    neighbour, a translation) the same way, but the posts *they* point at by address only.
+
+    Made of parts each computed once per build: the post's own fingerprint (depth 1: posts
+    it points at by address), and at depth 0 that and its linked posts' own fingerprints."""
     if depth >= 2:
         return ("post", post.source_path, post.url, post.save_as)
+    if depth == 0:
+        return ("post and the posts it points at", post, list_linked_posts(post))
     attributes = vars(post)
     fields = {name: attributes[name] for name in sorted(attributes) if name not in SHARED}
     # Pelican copies each metadata value to an attribute: only a value that differs (changed
@@ -352,6 +358,19 @@ def reduce_content(post: Any, depth: int) -> Any:
         if attributes.get(key.lower(), _NO) is not value
     }
     return (fields, resolved_content(post))
+
+
+def list_linked_posts(post: Any) -> list[Any]:
+    """The posts an attribute of ``post`` holds, alone or in a list (neighbours, translations)."""
+    linked = []
+    for name, value in vars(post).items():
+        if name in SHARED:
+            continue
+        if isinstance(value, Content):
+            linked.append(value)
+        elif isinstance(value, list | tuple):
+            linked += [item for item in value if isinstance(item, Content)]
+    return linked
 
 
 _NO = object()
