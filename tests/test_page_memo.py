@@ -165,6 +165,11 @@ def test_settings_and_edited_output_are_rendered_again(tmp_path: Path) -> None:
     changed, rendered, unchanged = build(content, tmp_path / "site", 'SITENAME = "Another name"\n')
     assert unchanged == 0 and rendered == total
     assert "Another name" in (changed.output / "index.html").read_text(encoding="utf-8")
+    # So is the code of a function in the settings file (a Jinja filter), not only its name.
+    for body in ("return str(value)", "return str(value).upper()"):
+        code = f"def shout(value):\n    {body}\n\n\nJINJA_FILTERS = {{'shout': shout}}\n"
+        _, rendered, unchanged = build(content, tmp_path / "site", code)
+        assert unchanged == 0 and rendered == total, body
     # A memo nobody can read is no memo: everything is rendered, nothing goes wrong.
     for memo in (tmp_path / "site" / "cache").rglob("linkdigest-pages.json"):
         memo.write_text("{not json", encoding="utf-8")

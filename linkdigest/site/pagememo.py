@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import marshal
 import os
 import pickle
 import threading
@@ -151,8 +152,12 @@ class Fingerprinter:
             for each in dataclasses.fields(value):
                 self._feed(digest, each.name, depth)
                 self._feed(digest, getattr(value, each.name), depth)
-        elif isinstance(value, types.FunctionType | types.BuiltinFunctionType | type):
-            # Code: what it does changes only with the code, which is part of every key.
+        elif isinstance(value, types.FunctionType):
+            # A function of the settings file (a Jinja filter, say): its code and defaults.
+            digest.update(f"{value.__module__}.{value.__qualname__}".encode())
+            digest.update(marshal.dumps(value.__code__))
+            digest.update(repr(value.__defaults__).encode())
+        elif isinstance(value, types.BuiltinFunctionType | type):
             digest.update(f"{value.__module__}.{value.__qualname__}".encode())
         elif isinstance(value, types.ModuleType):
             digest.update(value.__name__.encode())
@@ -224,6 +229,21 @@ def render_build_key(parts: Iterable[str]) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for part in parts:
         digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def read_code_files(modules: Iterable[types.ModuleType]) -> str:
+    """A fingerprint of the source files of ``modules`` (each package's whole folder), by
+    name, size and modification time: a plugin upgraded in place changes it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for module in modules:
+        folders = [Path(p) for p in getattr(module, "__path__", [])]
+        files = [p for folder in folders for p in folder.rglob("*.py")]
+        if not folders and getattr(module, "__file__", None):
+            files = [Path(str(module.__file__))]
+        for path in sorted(files):
+            stamp = read_file_stamp(path)
+            digest.update(f"{path}\0{stamp and (stamp.size, stamp.mtime_ns)}\0".encode())
     return digest.hexdigest()
 
 

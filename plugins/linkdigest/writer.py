@@ -48,6 +48,7 @@ from linkdigest.site.pagememo import (
     Unfingerprintable,
     install_read_recording,
     list_template_folders,
+    read_code_files,
     read_file_stamp,
     read_memo,
     read_template_files,
@@ -334,6 +335,7 @@ ALWAYS_READ = frozenset({"SITEURL", "localsiteurl", "output_file"})
 CURRENT: list[UnchangedFilesWriter] = []
 # The fingerprints of immutable records one build used, for the next build in this process.
 CARRIED: list[dict[int, tuple[Any, bytes]]] = []
+PLUGINS_KEY: list[str] = []
 
 
 def reduce_content(post: Any, depth: int) -> Any:
@@ -461,6 +463,11 @@ def render_settings_fingerprint(settings: dict[str, Any], fingerprints: Fingerpr
     return render_build_key(parts)
 
 
+def note_plugins(pelican_instance: Any) -> None:
+    """The code of every plugin this build loaded (ours and others'), for every key."""
+    PLUGINS_KEY[:] = [read_code_files(getattr(pelican_instance, "plugins", []))]
+
+
 def write_page_memo(_pelican: Any) -> None:
     for writer in CURRENT:
         writer.write_memo()
@@ -473,4 +480,5 @@ def get_writer(_pelican: Any) -> type[Writer]:
 
 def register() -> None:
     signals.get_writer.connect(get_writer)
+    signals.initialized.connect(note_plugins)
     signals.finalized.connect(write_page_memo)
