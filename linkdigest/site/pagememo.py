@@ -54,6 +54,30 @@ Reducer = Callable[[Any, int], Any]
 depth: how many posts deep the object was reached (a post's neighbour is depth 2)."""
 
 
+# Kinds pickle reduces well by itself inside a reducer's output (their state is their value;
+# functions and classes by name, as code is in every key); exact str, int, float, bytes,
+# list, tuple, dict, set and None never reach the override.
+AS_PICKLED = (
+    str,
+    bytes,
+    int,
+    float,
+    complex,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    dt.tzinfo,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    type,
+)
+
+
+def _fingerprinted(fingerprint: bytes) -> bytes:
+    """Stands in a pickled reducer's output for an object fingerprinted on its own."""
+    return fingerprint
+
+
 class Unfingerprintable(Exception):
     """A value of a kind with no known reduction: the page that reads it is rendered."""
 
@@ -131,7 +155,7 @@ class Fingerprinter:
         reducer = self._reducer(kind)
         if reducer is not None:
             self.reductions += 1
-            self._feed(digest, reducer(value, depth), depth + 1)
+            digest.update(self._of_reduced(reducer(value, depth), depth + 1))
         elif hasattr(kind, "__fingerprint__"):  # the class's: never an instance's __getattr__
             self._feed(digest, value.__fingerprint__(), depth)
         elif isinstance(value, self.plain):
@@ -164,6 +188,16 @@ class Fingerprinter:
         else:
             raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
         return digest.digest()
+
+    def _of_reduced(self, value: Any, depth: int) -> bytes:
+        """A reducer's output (a post's attributes, say), pickled in C, each object of a kind
+        pickle has no fast path for replaced on the way by its own fingerprint (cached)."""
+        buffer = io.BytesIO()
+        try:
+            _Pickler(buffer, self, depth).dump(value)
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError) as error:
+            raise Unfingerprintable(f"{type(value).__qualname__}: {error}") from error
+        return buffer.getvalue()
 
     def _of_plain(self, value: Any) -> bytes:
         known = self.carried.get(id(value))
@@ -201,6 +235,21 @@ class Derived(list[Any]):
 
     def __fingerprint__(self) -> Any:
         return self.source
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a reducer's output for Fingerprinter, objects replaced by fingerprints."""
+
+    def __init__(self, file: io.BytesIO, fingerprints: Fingerprinter, depth: int) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: equal values give equal bytes, shared or not
+        self.fingerprints = fingerprints
+        self.depth = depth
+
+    def reducer_override(self, item: Any) -> Any:
+        if isinstance(item, AS_PICKLED):
+            return NotImplemented
+        return (_fingerprinted, (self.fingerprints._of_object(item, self.depth),))
 
 
 def render_page_key(
