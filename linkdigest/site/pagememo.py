@@ -181,6 +181,9 @@ class Fingerprinter:
             digest.update(f"{value.__module__}.{value.__qualname__}".encode())
             digest.update(marshal.dumps(value.__code__))
             digest.update(repr(value.__defaults__).encode())
+        elif isinstance(value, types.MethodType):  # what it does: its code and its object's
+            self._feed(digest, value.__func__, depth)
+            self._feed(digest, value.__self__, depth)
         elif isinstance(value, types.BuiltinFunctionType | type):
             digest.update(f"{value.__module__}.{value.__qualname__}".encode())
         elif isinstance(value, types.ModuleType):

@@ -40,12 +40,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from jinja2 import BytecodeCache, ChoiceLoader, FileSystemBytecodeCache, FileSystemLoader
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    pass_context,
+)
 from jinja2.bccache import Bucket
 from markdown import Markdown
+from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Content
-from pelican.generators import Generator
+from pelican.generators import Generator, PelicanTemplateNotFound
 from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, MarkdownReader, ensure_metadata_list
 from pelican.utils import slugify
 
@@ -79,7 +86,7 @@ from linkdigest.site.linkspage import (
     list_row_inputs,
 )
 from linkdigest.site.navigation import pair_neighbours
-from linkdigest.site.pagememo import Derived
+from linkdigest.site.pagememo import Derived, Unfingerprintable
 from linkdigest.site.postchecks import (
     HELD_BACK,
     SourceCheck,
@@ -527,6 +534,7 @@ class LinksPageGenerator(Generator):
         inputs = list_row_inputs(sources)
         rows = Derived(collect_link_rows(sources), inputs)
         settings = self.settings
+        months = MonthFragments(self, inputs, getattr(writer, "fingerprints", None))
         writer.write_file(
             setting(settings, "DIGEST_LINKS_SAVE_AS"),
             self.get_template("links"),
@@ -536,7 +544,9 @@ class LinksPageGenerator(Generator):
             page_name="links",
             link_rows=rows,
             link_groups=Derived(group_rows_by_month(rows), inputs),
+            month_html=months.render,
         )
+        months.keep()
         json_name = setting(settings, "DIGEST_LINKS_JSON_SAVE_AS")
         site = settings.get("SITEURL", "")
 
@@ -548,6 +558,60 @@ class LinksPageGenerator(Generator):
             writer.write_derived(json_name, {"rows": inputs, "site": site}, write_json)
         else:
             write_json(os.path.join(self.output_path, json_name))
+
+
+class MonthFragments:
+    """The links page's months (template ``links_month``), each rendered once and kept in
+    this process for the next build while its links, the template and the site URL are the
+    same: an edit under `make devserver` renders one month again, not 30,000 rows. A theme
+    without the template has ``month_html`` render nothing (its links.html loops itself)."""
+
+    kept: ClassVar[dict[tuple[str, str, bytes], Markup]] = {}
+
+    def __init__(self, generator: Any, inputs: list[Any], fingerprints: Any) -> None:
+        self.inputs = {each.ref: each for each in inputs}
+        self.fingerprints = fingerprints
+        self.used: dict[tuple[str, str, bytes], Markup] = {}
+        try:
+            self.template = generator.get_template("links_month")
+        except PelicanTemplateNotFound:
+            self.template = None
+        filename = getattr(self.template, "filename", None)
+        self.source = read_fingerprint([Path(filename)]) if filename else ""
+
+    @pass_context
+    def render(self, context: Any, group: Any) -> Markup:
+        if self.template is None:
+            return Markup("")
+        siteurl = str(context["SITEURL"])  # the page's own (relative) site URL
+        key = self.key(group, siteurl)
+        if key is not None and key in self.kept:
+            self.used[key] = self.kept[key]
+            return self.used[key]
+        html = Markup(self.template.render(group=group, SITEURL=siteurl))
+        if key is not None:
+            self.used[key] = html
+        return html
+
+    def key(self, group: Any, siteurl: str) -> tuple[str, str, bytes] | None:
+        if self.fingerprints is None or not self.source:
+            return None
+        digests = [self.inputs.get(ref) for ref in dict.fromkeys(row.digest for row in group.rows)]
+        try:
+            month = self.fingerprints.of((group.key, group.label, digests))
+        except Unfingerprintable:
+            return None
+        return (self.source, siteurl, month)
+
+    def __fingerprint__(self) -> Any:
+        """For the page memo: the months' template (their links are in ``link_groups``)."""
+        return ("links_month", self.source)
+
+    def keep(self) -> None:
+        """The months this build rendered or reused, for the next (none when the page itself
+        was not rendered: the memo found it current, and the months kept stay)."""
+        if self.used:
+            MonthFragments.kept = self.used
 
 
 def report_unread_sources(generators: list[Any]) -> None:
