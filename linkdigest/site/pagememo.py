@@ -25,7 +25,8 @@ render but never keeps a stale page. The record is a small JSON file, written at
 the end of a build; a build that fails half way records nothing, and the pages it wrote no
 longer match their recorded file times.
 
-Pure except ``read_memo``/``write_memo`` and ``read_file_stamp``.
+Pure except the ``read_*`` and ``write_*`` functions (the disk) and ``Fingerprinter``, which
+keeps what it fingerprinted until its build ends.
 """
 
 from __future__ import annotations
