@@ -115,7 +115,8 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         )
         self.settings_key: str | None = None
         self.environments: dict[Any, str | None] = {}  # Jinja environment -> its build key
-        self.pending: dict[str, tuple[str, frozenset[str]]] = {}  # full path -> key, reads
+        self.templates: dict[tuple[str, ...], str] = {}  # template folders -> their bytes' key
+        self.pending: dict[str, tuple[str, str, frozenset[str]]] = {}  # path: page, key, reads
         self.current: set[str] = set()  # full paths found current: nothing to write
         self.rendered = self.skipped = 0
         CURRENT[:] = [self]
@@ -149,7 +150,7 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         read = frozenset(names | ALWAYS_READ)
         key = self.page_key(build_key, page, read, localcontext)
         if key is not None:
-            self.pending[path] = (key, read)
+            self.pending[path] = (page, key, read)
         return text
 
     def keep(self, path: str, page: str, known: Remembered) -> None:
@@ -174,15 +175,22 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
             folders = list_template_folders(environment.loader)
             recording = folders is not None and install_read_recording(environment)
             self.environments[environment] = (
-                render_build_key([self.read_settings_key(), read_template_files(folders or [])])
+                render_build_key([self.read_settings_key(), self.read_templates(folders or [])])
                 if recording
                 else None
             )
         return self.environments[environment]
 
+    def read_templates(self, folders: list[str]) -> str:
+        """The template files' fingerprint, read once per build for the folders that every
+        generator's environment shares."""
+        if tuple(folders) not in self.templates:
+            self.templates[tuple(folders)] = read_template_files(folders)
+        return self.templates[tuple(folders)]
+
     def read_settings_key(self) -> str:
-        """What every page and feed depends on: Pelican's and Jinja's versions and every
-        setting (the code is in the memo's folder name, the content cache's)."""
+        """What every page and feed depends on: Pelican's and Jinja's versions, the loaded
+        plugins' code and every setting (our own code is also in the memo's folder name)."""
         if self.settings_key is None:
             settings = render_settings_fingerprint(self.settings, self.fingerprints)
             self.settings_key = render_build_key(
@@ -205,14 +213,12 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         key = self.feed_key(elements, context, path, url, feed_type, feed_title)
         if path and key is not None:
             full = sanitised_join(self.output_path, path)
-            known = self.memo.pages.get(path)
-            if known is not None and (known.key, known.stamp) == (key, read_file_stamp(full)):
-                self.keep(full, path, known)
+            if self.keep_if_current(full, path, key):
                 with self._open_w(full, "utf-8", override_output):
                     pass
                 signals.feed_written.send(full, context=context, feed=None)
                 return None
-            self.pending[full] = (key, frozenset())
+            self.pending[full] = (path, key, frozenset())
         self.rendered += 1
         return super().write_feed(
             elements, context, path, url, feed_type, override_output, feed_title
@@ -223,7 +229,7 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
     ) -> str | None:
         """A feed's key: its items (the newest FEED_MAX_ITEMS), address, kind and title, the
         site's URLs and the settings' key. Feeds are made by Pelican's code, no template."""
-        if not (self.memo_on and path):
+        if not path:
             return None
         values = {
             "items": list(elements[: self.settings["FEED_MAX_ITEMS"]]),
@@ -233,12 +239,29 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
             "SITEURL": context.get("SITEURL"),
             "FEED_DOMAIN": context.get("FEED_DOMAIN"),
         }
-        try:
-            key = self.read_settings_key()
-            return render_page_key(key, f"feed:{path}", values, values, self.fingerprints)
-        except Unfingerprintable as error:
-            logger.debug("linkdigest: feed %s written every time (it reads a %s)", path, error)
+        return self.made_key(f"feed:{path}", values)
+
+    def made_key(self, name: str, values: dict[str, Any]) -> str | None:
+        """The key of a file made by code from ``values`` (and the settings); None when the
+        memo is off or a value cannot be fingerprinted (the file is made every time)."""
+        if not self.memo_on:
             return None
+        try:
+            return render_page_key(
+                self.read_settings_key(), name, values, values, self.fingerprints
+            )
+        except Unfingerprintable as error:
+            logger.debug("linkdigest: %s made every time (it reads a %s)", name, error)
+            return None
+
+    def keep_if_current(self, full: str, page: str, key: str) -> bool:
+        """True, and the file kept, when ``page`` was last written with ``key`` and its file
+        is still as written."""
+        known = self.memo.pages.get(page)
+        if known is None or (known.key, known.stamp) != (key, read_file_stamp(full)):
+            return False
+        self.keep(full, page, known)
+        return True
 
     # -- files -------------------------------------------------------------------------------
 
@@ -271,8 +294,8 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         pending = self.pending.pop(path, None)
         stamp = read_file_stamp(path)
         if pending is not None and stamp is not None:
-            page = os.path.relpath(path, self.output_path).replace(os.sep, "/")
-            self.kept.pages[page] = Remembered(pending[0], pending[1], stamp)
+            page, key, names = pending
+            self.kept.pages[page] = Remembered(key, names, stamp)
 
     def write_derived(
         self, page: str, values: dict[str, Any], write: Callable[[str], None]
@@ -281,21 +304,8 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         only when ``values`` (all it is made from; the settings count too) changed since
         the file was written, or the file did."""
         full = sanitised_join(self.output_path, page)
-        key = None
-        if self.memo_on:
-            try:
-                key = render_page_key(
-                    self.read_settings_key(), f"file:{page}", values, values, self.fingerprints
-                )
-            except Unfingerprintable:
-                key = None
-        known = self.memo.pages.get(page)
-        if (
-            key is not None
-            and known is not None
-            and (known.key, known.stamp) == (key, read_file_stamp(full))
-        ):
-            self.keep(full, page, known)
+        key = self.made_key(f"file:{page}", values)
+        if key is not None and self.keep_if_current(full, page, key):
             return
         write(full)
         stamp = read_file_stamp(full)
