@@ -38,6 +38,7 @@ from typing import Any
 
 from blinker import signal
 
+from linkdigest.site.pagememo import FileStamp, read_file_stamp
 from linkdigest.site.search import SEARCH_INDEXING_SIGNAL, IndexReport
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class KeptCaches:
     written to disk by ``flush``."""
 
     def __init__(self) -> None:
-        self.loaded: dict[str, tuple[tuple[int, int] | None, dict[Any, Any]]] = {}
+        self.loaded: dict[str, tuple[FileStamp | None, dict[Any, Any]]] = {}
         self.unsaved: dict[str, Any] = {}  # cache path -> the cacher to save
 
     @contextlib.contextmanager
@@ -134,14 +135,17 @@ class KeptCaches:
         def init(cacher: Any, settings: Any, name: str, caching: bool, loading: bool) -> None:
             path = os.path.join(settings["CACHE_PATH"], name)
             known = keeper.loaded.get(path)
-            current = known is not None and (path in keeper.unsaved or known[0] == stamp(path))
-            if loading and known is not None and current:
+            if (
+                loading
+                and known is not None
+                and (path in keeper.unsaved or known[0] == read_file_stamp(path))
+            ):
                 original_init(cacher, settings, name, caching, False)
                 cacher._cache = known[1]
                 return
             original_init(cacher, settings, name, caching, loading)
             if loading:
-                keeper.loaded[path] = (stamp(path), cacher._cache)
+                keeper.loaded[path] = (read_file_stamp(path), cacher._cache)
 
         def save(cacher: Any) -> None:
             if cacher._cache_data_policy:
@@ -159,13 +163,5 @@ class KeptCaches:
 
         for path, cacher in list(self.unsaved.items()):
             FileDataCacher.save_cache(cacher)
-            self.loaded[path] = (stamp(path), cacher._cache)
+            self.loaded[path] = (read_file_stamp(path), cacher._cache)
             del self.unsaved[path]
-
-
-def stamp(path: str) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_size)
