@@ -149,6 +149,11 @@ class SourceReport:
     held: bool = False
 
 
+# Keys Pelican reads as one string, though its own reader lets a second line make them a
+# list: a title given twice became a list that broke the pages and the search index.
+SINGLE_VALUED = frozenset({"title", "lang", "template", "translation"})
+
+
 class DigestReader(MarkdownReader):
     """Pelican's Markdown reader, which renders digest posts from their parsed structure,
     sanitizes every post's HTML, and holds back as a draft any post it cannot read fully."""
@@ -213,7 +218,9 @@ class DigestReader(MarkdownReader):
             if name in self.settings["FORMATTED_FIELDS"]:
                 self._markdown.reset()
                 value: Any = self._markdown.convert("\n".join(values))
-            elif len(values) > 1 and not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
+            elif len(values) > 1 and (
+                name in SINGLE_VALUED or not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True)
+            ):
                 logger.warning(
                     "Duplicate definition of `%s` for %s. Using first one.", name, self._path
                 )
