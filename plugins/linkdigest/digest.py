@@ -102,6 +102,8 @@ from linkdigest.site.postchecks import (
 from linkdigest.site.references import check_references
 from linkdigest.site.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
 
+from .readahead import take_read_ahead
+
 logger = logging.getLogger(__name__)
 
 FALLBACK_TEMPLATES = Path(__file__).parent / "templates"
@@ -158,7 +160,13 @@ class DigestReader(MarkdownReader):
     """Pelican's Markdown reader, which renders digest posts from their parsed structure,
     sanitizes every post's HTML, and holds back as a draft any post it cannot read fully."""
 
+    reads_ahead = True  # readahead may call read_here in worker processes
+
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
+        ahead = take_read_ahead(source_path)
+        return ahead if ahead is not None else self.read_here(source_path)
+
+    def read_here(self, source_path: str) -> tuple[str, dict[str, Any]]:
         self._path = source_path
         self._markdown = Markdown(**self.settings["MARKDOWN"])
         text, problems = read_post_source(source_path)

@@ -449,6 +449,7 @@ HOW_IT_RUNS = frozenset(
     {
         "SEARCH_WAIT",
         "KEEP_URL_CACHES",
+        "DIGEST_READ_WORKERS",
         "PAGE_MEMO",
         "CACHE_CONTENT",
         "LOAD_CONTENT_CACHE",
