@@ -339,7 +339,12 @@ def run_build(command: list[str], cwd: Path) -> Run:
     done.set()
     sampler.join()
     if process.returncode != 0:
-        raise SystemExit(f"build_speed: {' '.join(command)} failed in {cwd}:\n{errors}")
+        how = (
+            f"killed by signal {-process.returncode}"
+            if process.returncode < 0
+            else f"exit code {process.returncode}"
+        )
+        raise SystemExit(f"build_speed: {' '.join(command)} failed ({how}) in {cwd}:\n{errors}")
     cpu = usage.ru_utime + usage.ru_stime
     return Run(elapsed, cpu, usage.ru_maxrss * 1024, peak[0], main[0])
 
