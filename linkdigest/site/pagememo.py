@@ -74,6 +74,9 @@ AS_PICKLED = (
 )
 
 
+_PICKLED_KINDS: dict[type, bool] = {}  # each kind's answer to "is it AS_PICKLED?", once
+
+
 def _fingerprinted(fingerprint: bytes) -> bytes:
     """Stands in a pickled reducer's output for an object fingerprinted on its own."""
     return fingerprint
@@ -100,6 +103,7 @@ class Fingerprinter:
         carried: Mapping[int, tuple[Any, bytes]] | None = None,
     ) -> None:
         self.reducers = dict(reducers or {})
+        self.kinds: dict[type, Reducer | None] = {}  # each kind's reducer, found once
         self.plain = tuple(plain)
         self.seen: dict[tuple[int, int], tuple[Any, bytes]] = {}
         self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
@@ -213,10 +217,11 @@ class Fingerprinter:
         return result
 
     def _reducer(self, kind: type) -> Reducer | None:
-        for base in kind.__mro__:
-            if base in self.reducers:
-                return self.reducers[base]
-        return None
+        if kind in self.kinds:
+            return self.kinds[kind]
+        found = next((self.reducers[b] for b in kind.__mro__ if b in self.reducers), None)
+        self.kinds[kind] = found
+        return found
 
 
 def render_pickle(value: Any) -> bytes:
@@ -251,7 +256,11 @@ class _Pickler(pickle.Pickler):
         self.depth = depth
 
     def reducer_override(self, item: Any) -> Any:
-        if isinstance(item, AS_PICKLED):
+        kind = type(item)
+        pickled = _PICKLED_KINDS.get(kind)
+        if pickled is None:
+            pickled = _PICKLED_KINDS[kind] = issubclass(kind, AS_PICKLED)
+        if pickled:
             return NotImplemented
         return (_fingerprinted, (self.fingerprints._of_object(item, self.depth),))
 

@@ -403,15 +403,14 @@ def digest_source(article: Any) -> DigestSource:
 
 
 def finalize_articles(generator: Any) -> None:
-    articles = every_article(generator)
-    sources = [
-        digest_source(a) for a in articles if isinstance(getattr(a, "digest", None), DigestHtml)
+    with_digest = [
+        a for a in every_article(generator) if isinstance(getattr(a, "digest", None), DigestHtml)
     ]
+    sources = [digest_source(a) for a in with_digest]  # Pelican makes a post's URL anew each time
     featured = find_featured_before(sources)
-    for article in articles:
-        if isinstance(getattr(article, "digest", None), DigestHtml):
-            digest = featured.get(article.url, article.digest)
-            article.digest = ResolvedDigest(article, digest, generator.context)
+    for article, source in zip(with_digest, sources, strict=True):
+        digest = featured.get(source.ref.url, article.digest)
+        article.digest = ResolvedDigest(article, digest, generator.context)
     # The links page generator runs later and sees only the shared context.
     generator.context["digest_sources"] = [s for s in sources if s.published]
     link_neighbours(generator.articles)
