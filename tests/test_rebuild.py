@@ -8,7 +8,13 @@ import shutil
 from pathlib import Path
 
 from linkdigest.site.html import DigestRef
-from linkdigest.site.linkspage import LinkRow, iter_links_json, render_links_json
+from linkdigest.site.linkspage import (
+    LinkRow,
+    iter_joined_links_json,
+    iter_links_json,
+    render_links_json,
+    render_rows_json,
+)
 from linkdigest.site.search import SearchDocument, write_search_index
 from tests.conftest import CONTENT, Devserver, run_pelican, write_settings
 
@@ -108,6 +114,13 @@ def test_links_json_in_pieces_is_the_whole_document() -> None:
     assert data["links"][1]["digest"]["url"] == "https://site.example/posts/2026/03/m/"
     assert "<" not in whole and "'" not in whole  # embeddable in any page
     assert render_links_json([]) == '{"version":1,"count":0,"links":[]}\n'
+    # Made from each digest's part (kept between devserver builds), empty parts among them.
+    site = "https://site.example"
+    for split in ([rows], [rows[:1], rows[1:]], [[], rows[:1], [], rows[1:], []], [[]]):
+        parts = [(len(part), render_rows_json(part, site)) for part in split]
+        assert "".join(iter_joined_links_json(parts)) == render_links_json(
+            [row for part in split for row in part], site
+        )
 
 
 def test_search_documents_made_on_demand_are_made_again_only_to_index(tmp_path: Path) -> None:

@@ -76,8 +76,17 @@ def _with_featured(digest: DigestHtml, seen: dict[str, list[DigestRef]]) -> Dige
 
 def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
     """Every link of every published digest, newest digest first, in the digest's order."""
-    published = sorted((s for s in sources if s.published), key=lambda s: s.ref.date, reverse=True)
-    return [
+    return [row for source in order_published(sources) for row in list_digest_rows(source)]
+
+
+def order_published(sources: Iterable[DigestSource]) -> list[DigestSource]:
+    """The published digests, newest first (digests of one date in the order given)."""
+    return sorted((s for s in sources if s.published), key=lambda s: s.ref.date, reverse=True)
+
+
+def list_digest_rows(source: DigestSource) -> tuple[LinkRow, ...]:
+    """One digest's links page rows, in its order."""
+    return tuple(
         LinkRow(
             entry.title,
             entry.url,
@@ -87,11 +96,10 @@ def collect_link_rows(sources: Iterable[DigestSource]) -> list[LinkRow]:
             source.ref,
             entry.anchor,
         )
-        for source in published
         for section in source.digest.sections
         for entry in section.entries
         if entry.url  # an entry without an http(s) URL is no link (the build reports it)
-    ]
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,23 @@ def iter_links_json(rows: Sequence[LinkRow], site_url: str = "") -> Iterator[str
     yield f'{{"version":1,"count":{len(rows)},"links":['
     for index, row in enumerate(rows):
         yield ("," if index else "") + _render_link_json(row, site_url)
+    yield "]}\n"
+
+
+def render_rows_json(rows: Sequence[LinkRow], site_url: str = "") -> str:
+    """Some rows of ``links.json``'s list (one digest's, say), comma-joined."""
+    return ",".join(_render_link_json(row, site_url) for row in rows)
+
+
+def iter_joined_links_json(parts: Sequence[tuple[int, str]]) -> Iterator[str]:
+    """``links.json`` from (row count, ``render_rows_json``) parts, in order: the same
+    document as ``iter_links_json`` of all their rows."""
+    yield f'{{"version":1,"count":{sum(count for count, _ in parts)},"links":['
+    first = True
+    for count, text in parts:
+        if count:
+            yield text if first else "," + text
+            first = False
     yield "]}\n"
 
 

@@ -79,11 +79,14 @@ from linkdigest.site.html import (
 from linkdigest.site.images import read_image_size, render_image_attributes, resolve_content_image
 from linkdigest.site.linkspage import (
     DigestSource,
-    collect_link_rows,
+    LinkRow,
     find_featured_before,
     group_rows_by_month,
-    iter_links_json,
+    iter_joined_links_json,
+    list_digest_rows,
     list_row_inputs,
+    order_published,
+    render_rows_json,
 )
 from linkdigest.site.navigation import pair_neighbours
 from linkdigest.site.pagememo import Derived, Unfingerprintable
@@ -546,8 +549,12 @@ class LinksPageGenerator(Generator):
         # not 30,000 rows.
         sources = self.context.get("digest_sources", [])
         inputs = list_row_inputs(sources)
-        rows = Derived(collect_link_rows(sources), inputs)
         settings = self.settings
+        site = settings.get("SITEURL", "")
+        kept = KeptRows(site, keep=bool(settings.get("KEEP_URL_CACHES")))
+        by_source = {id(source): each for source, each in zip(sources, inputs, strict=True)}
+        published = [(source, by_source[id(source)]) for source in order_published(sources)]
+        rows = Derived([row for pair in published for row in kept.rows(*pair)], inputs)
         months = MonthFragments(self, inputs, getattr(writer, "fingerprints", None))
         writer.write_file(
             setting(settings, "DIGEST_LINKS_SAVE_AS"),
@@ -562,23 +569,59 @@ class LinksPageGenerator(Generator):
         )
         months.keep()
         json_name = setting(settings, "DIGEST_LINKS_JSON_SAVE_AS")
-        site = settings.get("SITEURL", "")
 
         def write_json(path: str) -> None:
-            write_chunks_atomic(path, iter_links_json(rows, site))
+            parts = [(len(kept.rows(*pair)), kept.json(pair[1])) for pair in published]
+            write_chunks_atomic(path, iter_joined_links_json(parts))
             logger.info("digest: wrote %d links to %s", len(rows), path)
 
         if hasattr(writer, "write_derived"):  # ours: written only when a digest changed
             writer.write_derived(json_name, {"rows": inputs, "site": site}, write_json)
         else:
             write_json(os.path.join(self.output_path, json_name))
+        kept.keep()
+
+
+class KeptRows:
+    """Each digest's links page rows and its part of ``links.json``, made from its
+    RowInputs (all they are made of); under the devserver (``KEEP_URL_CACHES``) kept in this
+    process for the next build while those inputs and the site URL are the same, so an edit
+    makes one digest's rows again, not 30,000. A build that ends its process keeps nothing."""
+
+    kept: ClassVar[dict[Any, tuple[tuple[LinkRow, ...], list[str]]]] = {}
+    site: ClassVar[str] = ""
+
+    def __init__(self, site: str, *, keep: bool) -> None:
+        self.keeping = keep
+        if not keep or site != KeptRows.site:
+            KeptRows.kept = {}
+        KeptRows.site = site
+        self.used: dict[Any, tuple[tuple[LinkRow, ...], list[str]]] = {}
+
+    def rows(self, source: DigestSource, inputs: Any) -> tuple[LinkRow, ...]:
+        known = self.used.get(inputs) or KeptRows.kept.get(inputs)
+        if known is None:
+            known = (list_digest_rows(source), [])
+        self.used[inputs] = known
+        return known[0]
+
+    def json(self, inputs: Any) -> str:
+        """The digest's part of ``links.json`` (its rows were asked for first)."""
+        rows, text = self.used[inputs]
+        if not text:
+            text.append(render_rows_json(rows, KeptRows.site))
+        return text[0]
+
+    def keep(self) -> None:
+        KeptRows.kept = self.used if self.keeping else {}
 
 
 class MonthFragments:
-    """The links page's months (template ``links_month``), each rendered once and kept in
-    this process for the next build while its links, the template and the site URL are the
-    same: an edit under `make devserver` renders one month again, not 30,000 rows. A theme
-    without the template has ``month_html`` render nothing (its links.html loops itself)."""
+    """The links page's months (template ``links_month``), each rendered once and, under the
+    devserver (``KEEP_URL_CACHES``), kept in this process for the next build while its
+    links, the template and the site URL are the same: an edit under `make devserver`
+    renders one month again, not 30,000 rows. A theme without the template has
+    ``month_html`` render nothing (its links.html loops itself)."""
 
     kept: ClassVar[dict[tuple[str, str, bytes], Markup]] = {}
 
@@ -586,6 +629,7 @@ class MonthFragments:
         self.inputs = {each.ref: each for each in inputs}
         self.fingerprints = fingerprints
         self.used: dict[tuple[str, str, bytes], Markup] = {}
+        self.keeping = bool(generator.settings.get("KEEP_URL_CACHES"))  # the devserver's
         try:
             self.template = generator.get_template("links_month")
         except PelicanTemplateNotFound:
@@ -624,7 +668,9 @@ class MonthFragments:
     def keep(self) -> None:
         """The months this build rendered or reused, for the next (none when the page itself
         was not rendered: the memo found it current, and the months kept stay)."""
-        if self.used:
+        if not self.keeping:
+            MonthFragments.kept = {}
+        elif self.used:
             MonthFragments.kept = self.used
 
 
