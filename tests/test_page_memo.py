@@ -225,6 +225,12 @@ def test_fingerprints_follow_what_a_template_can_see() -> None:
     before = Fingerprinter({Post: reduce_post}).of(post)
     far.neighbour = Post("further")
     assert Fingerprinter({Post: reduce_post}).of(post) == before
+    # One Fingerprinter's reused picklers give what fresh ones give, nested or not.
+    busy = Fingerprinter({Post: reduce_post})
+    chain = [Post(f"p{n}", Post(f"q{n}", Post(f"r{n}"))) for n in range(20)]
+    first = [busy.of(each) for each in chain]
+    assert first == [Fingerprinter({Post: reduce_post}).of(each) for each in chain]
+    assert len(set(first)) == len(first)
 
 
 def test_reads_are_recorded_through_macros_imported_with_context() -> None:

@@ -104,6 +104,7 @@ class Fingerprinter:
     ) -> None:
         self.reducers = dict(reducers or {})
         self.kinds: dict[type, Reducer | None] = {}  # each kind's reducer, found once
+        self.picklers: list[_Pickler] = []  # free ones
         self.plain = tuple(plain)
         self.seen: dict[tuple[int, int], tuple[Any, bytes]] = {}
         self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
@@ -200,11 +201,19 @@ class Fingerprinter:
     def _of_reduced(self, value: Any, depth: int) -> bytes:
         """A reducer's output (a post's attributes, say), pickled in C, each object of a kind
         pickle has no fast path for replaced on the way by its own fingerprint (cached)."""
-        buffer = io.BytesIO()
+        # Picklers are reused (making one costs more than a post's small pickle): one per
+        # level of nesting, as a reducer's output may hold objects that are reduced in turn.
+        pickler = self.picklers.pop() if self.picklers else _Pickler(io.BytesIO(), self)
+        pickler.depth = depth
+        buffer = pickler.buffer
+        buffer.seek(0)
+        buffer.truncate()
         try:
-            _Pickler(buffer, self, depth).dump(value)
+            pickler.dump(value)
         except (pickle.PicklingError, TypeError, AttributeError, ValueError) as error:
             raise Unfingerprintable(f"{type(value).__qualname__}: {error}") from error
+        finally:
+            self.picklers.append(pickler)
         return buffer.getvalue()
 
     def _of_plain(self, value: Any) -> bytes:
@@ -249,11 +258,12 @@ class Derived(list[Any]):
 class _Pickler(pickle.Pickler):
     """Pickles a reducer's output for Fingerprinter, objects replaced by fingerprints."""
 
-    def __init__(self, file: io.BytesIO, fingerprints: Fingerprinter, depth: int) -> None:
-        super().__init__(file, protocol=5)
+    def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprinter) -> None:
+        super().__init__(buffer, protocol=5)
         self.fast = True  # no memo: equal values give equal bytes, shared or not
+        self.buffer = buffer
         self.fingerprints = fingerprints
-        self.depth = depth
+        self.depth = 0
 
     def reducer_override(self, item: Any) -> Any:
         kind = type(item)
