@@ -150,6 +150,8 @@ class Fingerprinter:
                 return known[1]
         reductions = self.reductions
         result = self._compute(value, depth)
+        if isinstance(value, Derived):  # its source is kept: holding the rows would keep
+            return result  # 30,000 of them to the end of the build, for one cheap lookup
         free = self.reductions == reductions  # no reducer saw the depth: the same at any depth
         self.seen[(id(value), -1 if free else depth)] = (value, result)
         return result

@@ -608,6 +608,8 @@ class KeptRows:
     def json(self, inputs: Any) -> str:
         """The digest's part of ``links.json`` (its rows were asked for first)."""
         rows, text = self.used[inputs]
+        if not self.keeping:  # made as it is written, not held: links.json is streamed
+            return render_rows_json(rows, KeptRows.site)
         if not text:
             text.append(render_rows_json(rows, KeptRows.site))
         return text[0]
