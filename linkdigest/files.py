@@ -8,7 +8,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from linkdigest.errors import ContentError
@@ -26,15 +26,32 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[str]) -> None:
     """``write_text_atomic`` for text that comes in pieces, written as they come, so that a
     large file (a site's every link) never has to be one string in memory."""
-    target = Path(path)
+
+    def write(handle: int) -> None:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.writelines(chunks)
+
+    _replace_atomically(Path(path), write)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """``write_text_atomic`` for text already encoded (no second copy of a large page)."""
+
+    def write(handle: int) -> None:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+
+    _replace_atomically(Path(path), write)
+
+
+def _replace_atomically(target: Path, write: Callable[[int], None]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = read_file_mode(target)
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.writelines(chunks)
+        write(handle)
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:

@@ -37,7 +37,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from linkdigest.files import write_text_atomic
+from linkdigest.files import write_bytes_atomic
 from linkdigest.site.html import DigestHtml, DigestRef, EntryHtml, SectionHtml
 from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup, RowInputs
 from linkdigest.site.pagememo import (
@@ -61,8 +61,10 @@ from linkdigest.site.pagememo import (
 logger = logging.getLogger("pelican.writers")  # Pelican's messages, under Pelican's name
 
 
-class ChangedFile(io.StringIO):
-    """Text for ``path``, kept until closed, then written only if the file differs."""
+class ChangedFile(io.TextIOBase):
+    """Text for ``path``, kept until closed, then written only if the file differs. The
+    pieces written are kept as they are (a page is one: Pelican writes a template's output
+    whole), not copied into a buffer: the links page is 10 MB at 1,000 digests."""
 
     def __init__(
         self, path: str, encoding: str, written: Callable[[str], None] | None = None
@@ -71,17 +73,35 @@ class ChangedFile(io.StringIO):
         self.path = path
         self.text_encoding = encoding
         self.written = written
+        self.parts: list[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError(f"{self.path}: written to after it was closed")
+        self.parts.append(text)
+        return len(text)
 
     def close(self) -> None:
         if not self.closed:
-            write_if_changed(self.path, self.getvalue(), self.text_encoding)
+            text = self.parts[0] if len(self.parts) == 1 else "".join(self.parts)
+            self.parts = []
+            write_if_changed(self.path, text, self.text_encoding)
             if self.written is not None:
                 self.written(self.path)
         super().close()
 
 
-class KeptFile(io.StringIO):
+class KeptFile(io.TextIOBase):
     """A page the memo found current: whatever is written to it is dropped, the file kept."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
 
 
 def write_if_changed(path: str, text: str, encoding: str) -> None:
@@ -89,12 +109,13 @@ def write_if_changed(path: str, text: str, encoding: str) -> None:
         return
     data = text.encode(encoding)
     try:
-        with open(path, "rb") as existing:
-            if existing.read(len(data) + 1) == data:
-                return
+        if os.stat(path).st_size == len(data):  # read only a file that may be the same
+            with open(path, "rb") as existing:
+                if existing.read(len(data) + 1) == data:
+                    return
     except OSError:
         pass  # no such file yet, or one that cannot be read: write it
-    write_text_atomic(path, text)
+    write_bytes_atomic(path, data)
 
 
 class UnchangedFilesWriter(Writer):  # type: ignore[misc]
