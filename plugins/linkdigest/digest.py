@@ -644,7 +644,7 @@ class MonthFragments:
         if self.template is None:
             return Markup("")
         siteurl = str(context["SITEURL"])  # the page's own (relative) site URL
-        key = self.key(group, siteurl)
+        key = self.key(group, siteurl) if self.keeping else None  # the devserver keeps them
         if key is not None and key in self.kept:
             self.used[key] = self.kept[key]
             return self.used[key]
