@@ -9,6 +9,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from linkdigest.errors import ContentError
@@ -57,6 +58,24 @@ def _replace_atomically(target: Path, write: Callable[[int], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a file looked like when it was read or written: changed by anyone (even to the
+    same size in the same second, or replaced by a rename), it is another stamp."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+def read_file_stamp(path: str | os.PathLike[str]) -> FileStamp | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return FileStamp(status.st_size, status.st_mtime_ns, status.st_ino)
 
 
 def read_file_mode(path: Path) -> int:

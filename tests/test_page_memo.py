@@ -16,8 +16,8 @@ import pytest
 from jinja2 import DictLoader, Environment, pass_context
 from markupsafe import Markup
 
+from linkdigest.files import FileStamp
 from linkdigest.site.pagememo import (
-    FileStamp,
     Fingerprinter,
     PageMemo,
     Remembered,

@@ -38,7 +38,7 @@ from typing import Any
 
 from blinker import signal
 
-from linkdigest.site.pagememo import FileStamp, read_file_stamp
+from linkdigest.files import FileStamp, read_file_stamp
 from linkdigest.site.search import SEARCH_INDEXING_SIGNAL, IndexReport
 
 logger = logging.getLogger(__name__)

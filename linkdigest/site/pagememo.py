@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linkdigest.files import write_text_atomic
+from linkdigest.files import FileStamp, read_file_stamp, write_text_atomic
 
 MEMO_VERSION = 1
 Reducer = Callable[[Any, int], Any]
@@ -332,23 +332,6 @@ def read_template_files(folders: Iterable[str | os.PathLike[str]]) -> str:
             digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    """What a written page's file looked like just after: changed by anyone, it is stale."""
-
-    size: int
-    mtime_ns: int
-    inode: int
-
-
-def read_file_stamp(path: str | os.PathLike[str]) -> FileStamp | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return FileStamp(stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from linkdigest.files import read_file_stamp
+
 WAIT = 60.0  # seconds without a word from a worker before it is taken for stuck
 FRAME = struct.Struct("!Q")
 
@@ -91,7 +93,7 @@ class ReadAhead:
             stamp, value, records = _SharedUnpickler(io.BytesIO(data), self.shared).load()
         except Exception:
             return None
-        if stamp != read_stamp(path):  # changed since it was read: read it as it is now
+        if stamp != read_file_stamp(path):  # changed since it was read: read it as it is now
             return None
         for record in records:
             pass_on(record)
@@ -180,14 +182,6 @@ def count_workers(setting: int | None) -> int:
         return os.cpu_count() or 1
 
 
-def read_stamp(path: str) -> tuple[int, int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_size, status.st_ino)
-
-
 # -- in a worker ----------------------------------------------------------------------------
 
 
@@ -237,7 +231,7 @@ def _read_all(
     with os.fdopen(fd, "wb") as out:
         for path in paths:
             _KEPT.records = []
-            stamp = read_stamp(path)
+            stamp = read_file_stamp(path)
             try:
                 data: bytes | None = _dumps((stamp, read(path), _KEPT.records), shared)
             except BaseException:  # the build reads it again, and meets it there

@@ -37,7 +37,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from linkdigest.files import write_bytes_atomic
+from linkdigest.files import read_file_stamp, write_bytes_atomic
 from linkdigest.site.html import DigestHtml, DigestRef, EntryHtml, SectionHtml
 from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup, RowInputs
 from linkdigest.site.pagememo import (
@@ -49,7 +49,6 @@ from linkdigest.site.pagememo import (
     install_read_recording,
     list_template_folders,
     read_code_files,
-    read_file_stamp,
     read_memo,
     read_template_files,
     record_reads,
