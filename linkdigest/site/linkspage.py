@@ -153,12 +153,9 @@ def render_links_json(rows: Sequence[LinkRow], site_url: str = "") -> str:
 
 
 def iter_links_json(rows: Sequence[LinkRow], site_url: str = "") -> Iterator[str]:
-    """``render_links_json`` in pieces, one link each, to be written as they come: a
-    document of dicts for 30,000 links cost several times the size of its text."""
-    yield f'{{"version":1,"count":{len(rows)},"links":['
-    for index, row in enumerate(rows):
-        yield ("," if index else "") + _render_link_json(row, site_url)
-    yield "]}\n"
+    """``render_links_json`` in pieces, one link each (a document of dicts for 30,000 links
+    cost several times the size of its text)."""
+    return iter_joined_links_json([(1, _render_link_json(row, site_url)) for row in rows])
 
 
 def render_rows_json(rows: Sequence[LinkRow], site_url: str = "") -> str:
@@ -167,8 +164,8 @@ def render_rows_json(rows: Sequence[LinkRow], site_url: str = "") -> str:
 
 
 def iter_joined_links_json(parts: Sequence[tuple[int, str]]) -> Iterator[str]:
-    """``links.json`` from (row count, ``render_rows_json``) parts, in order: the same
-    document as ``iter_links_json`` of all their rows."""
+    """``links.json`` from (row count, ``render_rows_json``) parts, in order (one digest's
+    rows each, say), written as they come: the one place that knows the document's frame."""
     yield f'{{"version":1,"count":{sum(count for count, _ in parts)},"links":['
     first = True
     for count, text in parts:
