@@ -35,6 +35,7 @@ def start_reading_ahead(generator: Any) -> None:
         return
     readers = generator.readers
     paths = []
+    ours = None  # every extension's reader reads the same way (one per extension, same settings)
     for name in generator.get_files(
         settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"]
     ):
@@ -42,16 +43,16 @@ def start_reading_ahead(generator: Any) -> None:
         reader = readers.readers.get(os.path.splitext(name)[1][1:])
         if not getattr(reader, "reads_ahead", False):
             continue
+        ours = ours or reader
         if generator.get_cached_data(name, None) is not None:
             continue
         if readers.get_cached_data(path, (None, None))[0] is not None:
             continue
         paths.append(path)
-    if len(paths) < MIN_FILES:
+    if ours is None or len(paths) < MIN_FILES:
         return
-    reader = readers.readers[os.path.splitext(paths[0])[1][1:]]
     workers = min(workers, len(paths))
-    CURRENT.append(ReadAhead(reader.read_here, paths, workers, {"settings": settings}))
+    CURRENT.append(ReadAhead(ours.read_here, paths, workers, {"settings": settings}))
     logger.info("linkdigest: reading %d posts in %d processes", len(paths), workers)
 
 
