@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+from pelican.plugins.linkdigest.writer import write_if_changed
+
 from linkdigest.site.html import DigestRef
 from linkdigest.site.linkspage import (
     LinkRow,
@@ -135,3 +137,18 @@ def test_search_documents_made_on_demand_are_made_again_only_to_index(tmp_path: 
     report = write_search_index(tmp_path / "out", documents, "en", tmp_path / "cache")
     assert (report.documents, report.reused, len(calls)) == (3, True, 3)
     assert (tmp_path / "out" / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_page_is_written_only_when_its_text_changed_even_to_the_same_size(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "page.html"
+    write_if_changed(str(page), "<p>first</p>", "utf-8")
+    assert page.read_text(encoding="utf-8") == "<p>first</p>"
+    before = page.stat()
+    write_if_changed(str(page), "<p>first</p>", "utf-8")  # the same: the file is kept
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    write_if_changed(str(page), "<p>faint</p>", "utf-8")  # the same size, other text
+    assert page.read_text(encoding="utf-8") == "<p>faint</p>"
+    write_if_changed(str(page), "<p>é</p>", "utf-8")  # other size; encoded as asked
+    assert page.read_bytes() == "<p>é</p>".encode()
