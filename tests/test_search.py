@@ -427,3 +427,29 @@ def test_the_search_page_shows_results_in_a_real_browser(
     assert first.select_one(".search-excerpt mark")
     assert "Month summary - March 2026" in first.select_one(".search-where").get_text()
     assert not served.unexpected
+
+
+def test_an_unchanged_bundle_in_the_output_is_left_alone_and_a_touched_one_put_back(
+    tmp_path: Path,
+) -> None:
+    output, cache = tmp_path / "out", tmp_path / "cache"
+    documents = [SearchDocument("/a/", "<main><h1>Apples</h1><p>crisp</p></main>")]
+    first = write_search_index(output, documents, "en", cache)
+    bundle = output / "pagefind"
+    stamps = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in bundle.rglob("*")}
+    again = write_search_index(output, documents, "en", cache)
+    assert (first.reused, again.reused) == (False, True)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in bundle.rglob("*")} == stamps
+    entry = bundle / "pagefind-entry.json"
+    good = entry.read_bytes()
+    entry.write_text("{}")  # changed by hand: the cached copy is put back
+    assert write_search_index(output, documents, "en", cache).reused
+    assert entry.read_bytes() == good
+    entry.unlink()  # deleted: the same
+    assert write_search_index(output, documents, "en", cache).reused
+    assert entry.read_bytes() == good
+    other = write_search_index(output / "elsewhere", documents, "en", cache)
+    assert other.reused and (output / "elsewhere" / "pagefind" / "pagefind-entry.json").is_file()
+    changed = [SearchDocument("/a/", "<main><h1>Apples</h1><p>soft</p></main>")]
+    assert not write_search_index(output, changed, "en", cache).reused
+    assert write_search_index(output, changed, "en", cache).reused

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from linkdigest.errors import SearchError
+from linkdigest.files import read_file_stamp, write_text_atomic
 from linkdigest.site.feeds import render_embeddable_json
 from linkdigest.site.html import DigestHtml
 from linkdigest.site.linkspage import DigestSource
@@ -212,7 +213,8 @@ def write_search_index(
 ) -> IndexReport:
     """Index ``documents`` into ``output/pagefind``, replacing what was there. With a
     ``cache`` folder, a bundle built from the very same documents is copied from there
-    instead of being indexed again (Pagefind cannot update an index, only rebuild it).
+    instead of being indexed again (Pagefind cannot update an index, only rebuild it), and
+    the output's own bundle is left as it is when it is the one last put there for them.
     ``documents`` may be a function that makes them: it is then called once for the
     fingerprint and once more if they must be indexed, and no list of them is kept."""
     with INDEXING:
@@ -233,6 +235,8 @@ def _write_search_index(
     counted = [0]
     fingerprint = render_fingerprint(_counting(make(), counted), language)
     count = counted[0]
+    if cache is not None and read_bundle_in_place(Path(cache), fingerprint, root / BUNDLE_DIR):
+        return IndexReport(count, time.perf_counter() - started, reused=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-", dir=root))
     try:
         reused = cache is not None and read_cached_bundle(Path(cache), fingerprint, staging)
@@ -243,6 +247,8 @@ def _write_search_index(
         swap_folder(staging, root / BUNDLE_DIR)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if cache is not None:
+        write_bundle_record(Path(cache), fingerprint, root / BUNDLE_DIR)
     return IndexReport(count, time.perf_counter() - started, reused)
 
 
@@ -295,6 +301,48 @@ def read_cached_bundle(cache: Path, fingerprint: str, folder: Path) -> bool:
         return False  # no cache yet, or a broken one: index again
     (folder / FINGERPRINT_FILE).unlink()
     return True
+
+
+OUTPUT_RECORD = "output-bundle.json"
+
+
+def read_bundle_in_place(cache: Path, fingerprint: str, bundle: Path) -> bool:
+    """Whether ``bundle`` (in the output) is still the one this cache last put there for
+    ``fingerprint``: the same files, none changed since (size, time, inode). A rebuild with
+    unchanged documents then leaves the output's bundle alone instead of copying it again."""
+    try:
+        record = json.loads((cache / OUTPUT_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return False
+    if record.get("bundle") != str(bundle.resolve()):
+        return False
+    files = record.get("files")
+    return bool(files) and files == read_bundle_stamps(bundle)
+
+
+def write_bundle_record(cache: Path, fingerprint: str, bundle: Path) -> None:
+    record = {
+        "fingerprint": fingerprint,
+        "bundle": str(bundle.resolve()),
+        "files": read_bundle_stamps(bundle),
+    }
+    cache.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(cache / OUTPUT_RECORD, json.dumps(record, sort_keys=True))
+
+
+def read_bundle_stamps(bundle: Path) -> dict[str, list[int]]:
+    """Every file under ``bundle`` by its relative path: its size, time and inode."""
+    stamps: dict[str, list[int]] = {}
+    for folder, _subfolders, names in os.walk(bundle):
+        for name in names:
+            path = os.path.join(folder, name)
+            stamp = read_file_stamp(path)
+            if stamp is not None:
+                relative = os.path.relpath(path, bundle)
+                stamps[relative] = [stamp.size, stamp.mtime_ns, stamp.inode]
+    return stamps
 
 
 def write_cached_bundle(folder: Path, cache: Path, fingerprint: str) -> None:
