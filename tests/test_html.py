@@ -152,6 +152,14 @@ def test_featured_before_knows_a_link_as_the_drafter_does() -> None:
     assert [[r.title for r in e.featured_before] for e in entries] == [["May"], ["May"]]
 
 
+def test_entries_without_a_usable_url_are_never_the_same_link() -> None:
+    may = source("May", "2026-05-31", ["javascript:alert(1)", "https://a.example/"])
+    june = source("June", "2026-06-30", ["data:text/html,x", "https://a.example/"])
+    entries = find_featured_before([may, june])["posts/2026-06-30/"].entries
+    assert [[r.title for r in e.featured_before] for e in entries] == [[], ["May"]]
+    assert [e.same_link for e in entries] == ["", "https://a.example"]
+
+
 def test_links_rows_newest_first_grouped_by_month_and_json() -> None:
     may = source("May", "2026-05-31", ["https://a.example/", "https://b.example/"])
     june = source("June", "2026-06-30", ["https://c.example/"])

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from linkdigest.format.digest import Digest, Entry, Problem, Section
 from linkdigest.format.render import escape_line_start
 from linkdigest.format.text import TAG
-from linkdigest.format.urls import is_http_url, render_embed_url
+from linkdigest.format.urls import is_http_url, normalise_for_dedup, render_embed_url
 
 Convert = Callable[[str], str]
 
@@ -83,6 +83,10 @@ class EntryHtml:
     is_video: bool
     embed_url: str | None
     featured_before: tuple[DigestRef, ...] = ()
+    # The link as the drafter tells links apart (``normalise_for_dedup``), made when the post
+    # is read and cached with it: every build compares every digest's links by it. "" when
+    # the entry has no usable URL (such entries are never the same link).
+    same_link: str = ""
 
     def __post_init__(self) -> None:
         _coerce_markup(self)
@@ -279,19 +283,21 @@ def _render_entry(
 ) -> EntryHtml:
     embed_url = render_embed_url(entry.url)
     extra_html = fragments[entry.extra]
+    usable = is_http_url(entry.url)
     return EntryHtml(
         title=entry.title,
         title_html=render_title_html(entry.title_markdown, entry.title, convert),
         # A URL that is not http(s) (javascript:, data:, a typo) is reported by the parser
         # and never becomes a link.
-        url=entry.url if is_http_url(entry.url) else "",
-        domain=entry.domain if is_http_url(entry.url) else "",
+        url=entry.url if usable else "",
+        domain=entry.domain if usable else "",
         summary_html=fragments[entry.summary],
         extra_html=render_without_author_embed(extra_html) if embed_url else extra_html,
         line=entry.line,
         anchor=anchors.claim("link-" + render_slug(entry.title)),
         is_video=entry.is_video,
         embed_url=embed_url,
+        same_link=normalise_for_dedup(entry.url) if usable else "",
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from linkdigest.format.text import render_plain_text
-from linkdigest.format.urls import normalise_for_dedup, render_site_url
+from linkdigest.format.urls import render_site_url
 from linkdigest.site.feeds import render_embeddable_json
 from linkdigest.site.html import DigestHtml, DigestRef
 
@@ -51,7 +51,7 @@ def find_featured_before(sources: Sequence[DigestSource]) -> dict[str, DigestHtm
     seen: dict[str, list[DigestRef]] = {}
     result: dict[str, DigestHtml] = {}
     for source in sorted(sources, key=lambda s: s.ref.date):
-        keys = [normalise_for_dedup(entry.url) for entry in source.digest.entries]
+        keys = [entry.same_link for entry in source.digest.entries if entry.same_link]
         if any(key in seen for key in keys):
             result[source.ref.url] = _with_featured(source.digest, seen)
         if source.published:
@@ -65,7 +65,7 @@ def _with_featured(digest: DigestHtml, seen: dict[str, list[DigestRef]]) -> Dige
         replace(
             section,
             entries=tuple(
-                replace(entry, featured_before=tuple(seen.get(normalise_for_dedup(entry.url), ())))
+                replace(entry, featured_before=tuple(seen.get(entry.same_link, ())))
                 for entry in section.entries
             ),
         )
