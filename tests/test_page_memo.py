@@ -4,19 +4,23 @@ byte for byte what a fresh full build writes, after every kind of edit a blogger
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import markdown
 import pytest
 from jinja2 import DictLoader, Environment, pass_context
 from markupsafe import Markup
 
 from linkdigest.files import FileStamp
+from linkdigest.format.digest import parse_digest
+from linkdigest.site.html import DigestHtml, EntryHtml, SectionHtml, render_digest_html
 from linkdigest.site.pagememo import (
     Fingerprinter,
     PageMemo,
@@ -26,6 +30,7 @@ from linkdigest.site.pagememo import (
     parse_memo,
     record_reads,
     render_memo,
+    render_plain_fingerprint,
 )
 from tests.conftest import CONTENT, ROOT, Build, run_pelican, write_settings
 
@@ -262,6 +267,23 @@ def test_a_filter_that_reads_the_whole_context_turns_recording_off() -> None:
 
     env.filters["everything"] = everything
     assert not install_read_recording(env)
+
+
+def test_a_plain_value_s_fingerprint_made_when_read_holds_for_its_cached_copy() -> None:
+    digest = render_digest_html(
+        parse_digest((CONTENT / "posts" / "2026-11-links.md").read_text(encoding="utf-8")),
+        lambda text: markdown.markdown(text, extensions=["extra"]),
+    )
+    read = render_plain_fingerprint(digest)
+    cached = pickle.loads(pickle.dumps(digest))  # Pelican's content cache
+    assert cached is not digest and render_plain_fingerprint(cached) == read
+    plain = (DigestHtml, SectionHtml, EntryHtml)
+    assert Fingerprinter(plain=plain).of(cached) == Fingerprinter(plain=plain).of(digest)
+    known = Fingerprinter(plain=plain)
+    known.know(cached, b"made when read..")  # taken as it is, not made again
+    assert known.of(cached) != Fingerprinter(plain=plain).of(cached)
+    edited = replace(digest, heading=digest.heading + "!")
+    assert render_plain_fingerprint(edited) != read
 
 
 def test_the_memo_round_trips_and_an_unreadable_one_is_empty() -> None:

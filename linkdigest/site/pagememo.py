@@ -108,7 +108,7 @@ class Fingerprinter:
         self.plain = tuple(plain)
         self.seen: dict[tuple[int, int], tuple[Any, bytes]] = {}
         self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
-        self.carried = carried or {}
+        self.carried = dict(carried or {})
         self.plain_seen: dict[int, tuple[Any, bytes]] = {}
 
     def carry(self) -> dict[int, tuple[Any, bytes]]:
@@ -223,9 +223,15 @@ class Fingerprinter:
         if known is not None and known[0] is value:
             result = known[1]
         else:
-            result = hashlib.blake2b(render_pickle(value), digest_size=16).digest()
+            result = render_plain_fingerprint(value)
         self.plain_seen[id(value)] = (value, result)
         return result
+
+    def know(self, value: Any, fingerprint: bytes) -> None:
+        """Take ``fingerprint`` as the plain value's, made earlier by
+        ``render_plain_fingerprint`` (when the value was read, say: a copy pickled and read
+        back has the same one)."""
+        self.carried[id(value)] = (value, fingerprint)
 
     def _reducer(self, kind: type) -> Reducer | None:
         if kind in self.kinds:
@@ -233,6 +239,12 @@ class Fingerprinter:
         found = next((self.reducers[b] for b in kind.__mro__ if b in self.reducers), None)
         self.kinds[kind] = found
         return found
+
+
+def render_plain_fingerprint(value: Any) -> bytes:
+    """The fingerprint of a plain value (one of the kinds handed to Fingerprinter as
+    ``plain``): its pickled bytes' hash, the same for a copy pickled and read back."""
+    return hashlib.blake2b(render_pickle(value), digest_size=16).digest()
 
 
 def render_pickle(value: Any) -> bytes:

@@ -89,7 +89,7 @@ from linkdigest.site.linkspage import (
     render_rows_json,
 )
 from linkdigest.site.navigation import pair_neighbours
-from linkdigest.site.pagememo import Derived, Unfingerprintable
+from linkdigest.site.pagememo import Derived, Unfingerprintable, render_plain_fingerprint
 from linkdigest.site.postchecks import (
     HELD_BACK,
     SourceCheck,
@@ -106,6 +106,7 @@ from linkdigest.site.references import check_references
 from linkdigest.site.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
 
 from .readahead import take_read_ahead
+from .writer import note_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,9 @@ class DigestReader(MarkdownReader):
             digest = render_digest_html(parse_digest(text), self._convert)
             digest = render_safe_digest(self._size_images(digest), text, front.body_start + 1)
             metadata["digest"] = digest
+            # Made here once, in a read-ahead worker, and cached with the post: every build
+            # fingerprints every digest for its page memo, and a warm one would pickle all.
+            metadata["digest_fingerprint"] = render_plain_fingerprint(digest)
             content = render_article_html(digest)
             problems += [p for p in digest.problems if p not in front.problems]
         else:
@@ -410,6 +414,11 @@ def finalize_articles(generator: Any) -> None:
         a for a in every_article(generator) if isinstance(getattr(a, "digest", None), DigestHtml)
     ]
     sources = [digest_source(a) for a in with_digest]  # Pelican makes a post's URL anew each time
+    for article in with_digest:
+        read = article.metadata.get("digest")  # article.digest as read (cached)
+        fingerprint = getattr(article, "digest_fingerprint", None)
+        if read is article.digest and isinstance(fingerprint, bytes):
+            note_fingerprint(read, fingerprint)
     featured = find_featured_before(sources)
     for article, source in zip(with_digest, sources, strict=True):
         digest = featured.get(source.ref.url, article.digest)

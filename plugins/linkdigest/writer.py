@@ -133,6 +133,9 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         self.fingerprints = Fingerprinter(
             REDUCERS, plain=PLAIN, carried=CARRIED.pop(0) if CARRIED else None
         )
+        for value, fingerprint in KNOWN.values():
+            self.fingerprints.know(value, fingerprint)
+        KNOWN.clear()
         self.settings_key: str | None = None
         self.environments: dict[Any, str | None] = {}  # Jinja environment -> its build key
         self.templates: dict[tuple[str, ...], str] = {}  # template folders -> their bytes' key
@@ -366,6 +369,14 @@ CURRENT: list[UnchangedFilesWriter] = []
 # The fingerprints of immutable records one build used, for the next build in this process.
 CARRIED: list[dict[int, tuple[Any, bytes]]] = []
 PLUGINS_KEY: list[str] = []
+# Plain values whose fingerprints were made when their posts were read (and cached with
+# them), for this build's writer: note_fingerprint fills it, the writer takes them.
+KNOWN: dict[int, tuple[Any, bytes]] = {}
+
+
+def note_fingerprint(value: Any, fingerprint: bytes) -> None:
+    """``fingerprint`` is ``render_plain_fingerprint(value)``, made earlier."""
+    KNOWN[id(value)] = (value, fingerprint)
 
 
 def reduce_content(post: Any, depth: int) -> Any:
