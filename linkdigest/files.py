@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import pickle
 import shutil
 import stat
 import tempfile
@@ -11,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from linkdigest.errors import ContentError
 
@@ -41,6 +44,21 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     def write(handle: int) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+
+    _replace_atomically(Path(path), write)
+
+
+def write_pickle_atomic(path: str | os.PathLike[str], value: Any, compressed: bool = False) -> None:
+    """``value`` pickled into ``path`` (gzip-compressed if asked) as it is pickled, through a
+    temporary file and a rename: a build stopped while saving its cache leaves the old one."""
+
+    def write(handle: int) -> None:
+        with os.fdopen(handle, "wb") as stream:
+            if compressed:
+                with gzip.GzipFile(fileobj=stream, mode="wb") as packed:
+                    pickle.dump(value, packed)
+            else:
+                pickle.dump(value, stream)
 
     _replace_atomically(Path(path), write)
 

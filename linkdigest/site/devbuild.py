@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from typing import Any
 
 from blinker import signal
 
-from linkdigest.files import FileStamp, read_file_stamp
+from linkdigest.files import FileStamp, read_file_stamp, write_pickle_atomic
 from linkdigest.site.search import SEARCH_INDEXING_SIGNAL, IndexReport
 
 logger = logging.getLogger(__name__)
@@ -159,9 +160,13 @@ class KeptCaches:
             FileDataCacher.__init__, FileDataCacher.save_cache = original_init, original_save
 
     def flush(self) -> None:
-        from pelican.cache import FileDataCacher
-
+        """Write each changed cache through a temporary file and a rename (a devserver
+        stopped while writing leaves the cache it had). One that cannot be written stays
+        unsaved, to be tried again after the next build."""
         for path, cacher in list(self.unsaved.items()):
-            FileDataCacher.save_cache(cacher)
+            try:
+                write_pickle_atomic(path, cacher._cache, bool(cacher.settings["GZIP_CACHE"]))
+            except (OSError, pickle.PicklingError, TypeError):
+                continue
             self.loaded[path] = (read_file_stamp(path), cacher._cache)
             del self.unsaved[path]

@@ -9,6 +9,7 @@ docstring names the signals it hooks and why:
 - ``feeds``: absolute URLs and plain text in feeds;
 - ``sitemap``: ``sitemap.xml`` and ``robots.txt`` when SITEMAP_ENABLED;
 - ``search``: the Pagefind index and the search page, for themes that have one;
+- ``cache``: Pelican's content caches saved only when changed, and atomically;
 - ``readahead``: posts read on every core;
 - ``writer``: pages and feeds written only when their text changed;
 - ``logs``: log lines never wrapped off a terminal;
@@ -17,11 +18,11 @@ docstring names the signals it hooks and why:
 
 from __future__ import annotations
 
-from . import digest, feeds, logs, readahead, record, search, sitemap, writer
+from . import cache, digest, feeds, logs, readahead, record, search, sitemap, writer
 
 # The order the four plugins were listed in before they became one: receivers of a signal run
 # in the order they connected, so the links page is generated before the search index.
-PARTS = (logs, readahead, digest, feeds, sitemap, search, writer, record)
+PARTS = (logs, cache, readahead, digest, feeds, sitemap, search, writer, record)
 
 
 def register() -> None:
