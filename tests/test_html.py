@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import markdown
 import pytest
+from markupsafe import Markup
 
 from linkdigest.format.digest import parse_digest
 from linkdigest.site.html import (
@@ -221,3 +223,28 @@ def test_video_entries_get_one_lazy_titled_privacy_enhanced_embed() -> None:
     assert 'title="Video: A &quot;talk&quot; &lt;about&gt; caching"' in entry.embed_html
     assert 'loading="lazy"' in entry.embed_html
     assert render_article_html(digest).count("<iframe") == 1
+
+
+def test_digest_html_survives_the_content_cache_with_its_markup() -> None:
+    digest = rendered(
+        "Intro with *emphasis*.\n\n## Reading\n\nSome prose.\n\n"
+        "### [A *title*](https://a.example/)\n\n> A summary & more.\n\nExtra words.\n"
+    )
+    featured = find_featured_before(
+        [
+            source("May", "2026-05-31", ["https://a.example/"]),
+            DigestSource(DigestRef("June", "posts/2026-06-30/", "2026-06-30"), digest, True),
+        ]
+    )["posts/2026-06-30/"]
+    for value in (digest, featured):
+        copy = pickle.loads(pickle.dumps(value, protocol=5))
+        assert copy == value and copy is not value
+        entry = copy.entries[0]
+        assert isinstance(entry.summary_html, Markup) and isinstance(entry.title_html, Markup)
+        assert isinstance(copy.intro_html, Markup) and isinstance(
+            copy.sections[0].prose_html, Markup
+        )
+        assert (
+            type(entry.title) is str and entry.featured_before == value.entries[0].featured_before
+        )
+    assert [r.title for r in featured.entries[0].featured_before] == ["May"]
