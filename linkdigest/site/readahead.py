@@ -120,7 +120,7 @@ def _fork_worker(
             os.close(readable)
             for fd in others:
                 os.close(fd)
-            _keep_logs_in_worker()
+            keep_logs_in_worker()
             _read_all(read, share, shared_ids, writable)
         finally:
             os._exit(0)
@@ -131,8 +131,8 @@ def _fork_worker(
 def _receive(worker: _Worker) -> None:
     """One result from ``worker``; a worker that died, or said nothing for WAIT seconds, is
     stopped (its files are read here)."""
-    header = _read_exactly(worker.fd, FRAME.size)
-    frame = _read_exactly(worker.fd, FRAME.unpack(header)[0]) if header else None
+    header = read_exactly(worker.fd, FRAME.size)
+    frame = read_exactly(worker.fd, FRAME.unpack(header)[0]) if header else None
     if frame is None:
         _stop(worker)
         return
@@ -140,10 +140,11 @@ def _receive(worker: _Worker) -> None:
     worker.got[path] = data
 
 
-def _read_exactly(fd: int, size: int) -> bytes | None:
+def read_exactly(fd: int, size: int, wait: float | None = None) -> bytes | None:
+    """``size`` bytes from ``fd``; None at its end or after ``wait`` seconds (WAIT) of silence."""
     parts, left = [], size
     while left:
-        ready, _, _ = select.select([fd], [], [], WAIT)
+        ready, _, _ = select.select([fd], [], [], WAIT if wait is None else wait)
         chunk = os.read(fd, min(left, 1 << 20)) if ready else b""
         if not chunk:
             return None
@@ -185,7 +186,7 @@ def count_workers(setting: int | None) -> int:
 # -- in a worker ----------------------------------------------------------------------------
 
 
-class _Kept(logging.Handler):
+class KeptRecords(logging.Handler):
     """Keeps a worker's log records, made picklable, for the file being read."""
 
     def __init__(self) -> None:
@@ -203,10 +204,10 @@ class _Kept(logging.Handler):
         self.records.append(record)
 
 
-_KEPT = _Kept()
+KEPT = KeptRecords()
 
 
-def _keep_logs_in_worker() -> None:
+def keep_logs_in_worker() -> None:
     """Every record a logger lets through is kept, unfiltered: the loggers' filters run when
     the record is passed on in the build's process, where they keep count (Pelican's drop a
     line logged twice in one build, wherever it was read)."""
@@ -214,7 +215,7 @@ def _keep_logs_in_worker() -> None:
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
         logger.filters.clear()
-    logging.getLogger().addHandler(_KEPT)
+    logging.getLogger().addHandler(KEPT)
     logging.captureWarnings(True)
 
 
@@ -230,10 +231,10 @@ def _read_all(
 ) -> None:
     with os.fdopen(fd, "wb") as out:
         for path in paths:
-            _KEPT.records = []
+            KEPT.records = []
             stamp = read_file_stamp(path)
             try:
-                data: bytes | None = _dumps((stamp, read(path), _KEPT.records), shared)
+                data: bytes | None = _dumps((stamp, read(path), KEPT.records), shared)
             except BaseException:  # the build reads it again, and meets it there
                 data = None
             frame = pickle.dumps((path, data), protocol=pickle.HIGHEST_PROTOCOL)

@@ -11,6 +11,7 @@ docstring names the signals it hooks and why:
 - ``search``: the Pagefind index and the search page, for themes that have one;
 - ``cache``: Pelican's content caches saved only when changed, and atomically;
 - ``readahead``: posts read on every core;
+- ``writeahead``: pages written on every core;
 - ``writer``: pages and feeds written only when their text changed;
 - ``logs``: log lines never wrapped off a terminal;
 - ``record``: which pages the build wrote, from which source (for the checks of a built site).
@@ -18,11 +19,12 @@ docstring names the signals it hooks and why:
 
 from __future__ import annotations
 
-from . import cache, digest, feeds, logs, readahead, record, search, sitemap, writer
+from . import cache, digest, feeds, logs, readahead, record, search, sitemap, writeahead, writer
 
 # The order the four plugins were listed in before they became one: receivers of a signal run
-# in the order they connected, so the links page is generated before the search index.
-PARTS = (logs, cache, readahead, digest, feeds, sitemap, search, writer, record)
+# in the order they connected, so the links page is generated before the search index (and
+# pages are shared out to write on every core before the index's thread starts).
+PARTS = (logs, cache, readahead, digest, feeds, sitemap, writeahead, search, writer, record)
 
 
 def register() -> None:

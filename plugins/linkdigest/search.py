@@ -64,7 +64,10 @@ def add_defaults(pelican: Any) -> None:
 
 
 def content_ref(item: Any) -> ContentRef:
-    return ContentRef(item.url, item.title, item.status, item.content)
+    """A post as the index sees it: its HTML with links resolved against SITEURL, not
+    ``item.content``, which resolves them against whichever page the writer is writing (the
+    index is made in a thread while pages are written: its text changed from run to run)."""
+    return ContentRef(item.url, item.title, item.status, item.get_content(item.settings["SITEURL"]))
 
 
 class SearchGenerator(Generator):

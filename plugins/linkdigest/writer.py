@@ -57,6 +57,8 @@ from linkdigest.site.pagememo import (
     write_memo,
 )
 
+from .writeahead import mine
+
 logger = logging.getLogger("pelican.writers")  # Pelican's messages, under Pelican's name
 
 
@@ -147,6 +149,8 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
     # -- pages -------------------------------------------------------------------------------
 
     def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> None:
+        if name and not mine(name):
+            return  # another process's share (writeahead)
         if name:
             template = RememberingTemplate(template, self)
         super().write_file(name, template, context, *args, **kwargs)
@@ -233,6 +237,8 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         override_output: bool = False,
         feed_title: str | None = None,
     ) -> Any:
+        if path and not mine(path):
+            return None  # another process's share (writeahead)
         key = self.feed_key(elements, context, path, url, feed_type, feed_title)
         if path and key is not None:
             full = sanitised_join(self.output_path, path)
@@ -481,6 +487,7 @@ HOW_IT_RUNS = frozenset(
         "SEARCH_WAIT",
         "KEEP_URL_CACHES",
         "DIGEST_READ_WORKERS",
+        "DIGEST_WRITE_WORKERS",
         "PAGE_MEMO",
         "CACHE_CONTENT",
         "LOAD_CONTENT_CACHE",
