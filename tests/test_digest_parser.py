@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from linkdigest.format.digest import (
+    PLAIN_LINK_HEADING,
     Entry,
     is_digest,
+    is_entry_link,
     parse_digest,
     parse_front_matter,
     parse_link_heading,
 )
+from linkdigest.format.markdown import parse_line_links
 
 FRONT = "Title: T\nDate: 2026-03-31\nCategory: summary\n\n"
 
@@ -201,3 +206,72 @@ def test_front_matter_continuation_lines() -> None:
 )
 def test_is_digest(metadata: dict[str, str], expected: bool) -> None:
     assert is_digest(metadata) is expected
+
+
+def read_by_the_lexer(text: str) -> tuple[str, str] | None:
+    """``parse_link_heading`` as the Markdown lexer alone answers it."""
+    text = text.strip()
+    links = parse_line_links(text)
+    if not links or links[0].start != 0 or links[0].end != len(text):
+        return None
+    return (links[0].text.strip(), links[0].url) if is_entry_link(links[0]) else None
+
+
+PIECES = [
+    "a",
+    "B",
+    " ",
+    "  ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "*",
+    "_",
+    "`",
+    "\\",
+    "<",
+    ">",
+    "&",
+    "amp;",
+    "!",
+    "#",
+    ":",
+    "/",
+    "?",
+    "=",
+    "%20",
+    "'",
+    '"',
+    "é",
+    "\t",
+    "{",
+    "}",
+    "|",
+    "~",
+    "^",
+    "-",
+    ".",
+    "https://",
+    "http://",
+    "example.org",
+    "www.a.example",
+    "1",
+]
+
+
+def test_plain_link_headings_read_without_the_lexer_as_the_lexer_reads_them() -> None:
+    rng = random.Random(1234)
+    plain = 0
+    for _ in range(20_000):
+        title = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 8)))
+        url = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 6)))
+        for text in (
+            f"[{title}]({url})",
+            f"[{title}](https://{url})",
+            f" [{title}](http://a.example/{url}) ",
+        ):
+            if PLAIN_LINK_HEADING.fullmatch(text.strip()):
+                plain += 1
+            assert parse_link_heading(text) == read_by_the_lexer(text), text
+    assert plain > 2_000  # the short way was taken often enough to be tested

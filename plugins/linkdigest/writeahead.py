@@ -23,6 +23,7 @@ page, in this process, as it would without us.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,8 +133,15 @@ def _sharing(
 def take_in_shares(
     originals: list[Callable[[Any], None]], workers: list[ShareWorker], writer: Any
 ) -> None:
+    started = time.perf_counter()
     for worker in workers:
         outcome = collect_share(worker)
+        logger.debug(
+            "linkdigest: share %d %s after %.2f s of waiting",
+            worker.index,
+            "taken in" if outcome else "lost",
+            time.perf_counter() - started,
+        )
         if outcome is None:
             logger.debug("linkdigest: share %d written in process", worker.index)
             SHARE[:] = [Share(worker.index, len(workers) + 1)]
