@@ -23,9 +23,11 @@ from linkdigest.format.digest import parse_digest
 from linkdigest.site.html import DigestRef, render_digest_html
 from linkdigest.site.linkspage import DigestSource
 from linkdigest.site.search import (
+    FINGERPRINT_FILE,
     ContentRef,
     SearchDocument,
     SearchError,
+    count_search_documents,
     select_search_documents,
     swap_folder,
     write_search_index,
@@ -173,6 +175,28 @@ def test_a_digest_is_indexed_as_its_prose_and_as_its_links() -> None:
 def test_unpublished_digests_give_no_links() -> None:
     item = ContentRef("posts/2026/03/2026-march-links/", "M", "draft", "")
     assert select_search_documents([item], [digest_source(published=False)], "en") == []
+
+
+def test_documents_are_counted_as_they_would_be_made() -> None:
+    published, draft = digest_source(), digest_source(published=False)
+    empty = DigestSource(
+        DigestRef("Empty", "posts/empty/", "2026-04-30"),
+        render_digest_html(parse_digest("Title: E\n\nNo links yet.\n"), str),
+        True,
+    )
+    items = [
+        ContentRef(published.ref.url, "M", "published", ""),
+        ContentRef("posts/a/", "A", "published", "<p>a</p>"),
+        ContentRef("drafts/b/", "B", "draft", "<p>b</p>"),
+        ContentRef("posts/empty/", "E", "published", ""),
+    ]
+    for sources in ([], [published], [published, published, draft, empty], [draft]):
+        made = select_search_documents(items, sources, "en")
+        assert count_search_documents((i.status for i in items), sources) == len(made)
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_the_new_bundle_replaces_the_old_one(tmp_path: Path) -> None:
@@ -453,3 +477,38 @@ def test_an_unchanged_bundle_in_the_output_is_left_alone_and_a_touched_one_put_b
     changed = [SearchDocument("/a/", "<main><h1>Apples</h1><p>soft</p></main>")]
     assert not write_search_index(output, changed, "en", cache).reused
     assert write_search_index(output, changed, "en", cache).reused
+
+
+def test_documents_counted_ahead_are_indexed_in_one_pass_and_cached_the_same(
+    tmp_path: Path,
+) -> None:
+    documents = [
+        SearchDocument(f"/p{n}/", f"<main><h1>Post {n}</h1><p>words {n}</p></main>")
+        for n in range(3)
+    ]
+    calls: list[int] = []
+
+    def make() -> list[SearchDocument]:
+        calls.append(1)
+        return documents
+
+    at_once = write_search_index(tmp_path / "a", make, "en", tmp_path / "ca", count=3)
+    assert (at_once.documents, at_once.reused, len(calls)) == (3, False, 1)
+    twice = write_search_index(tmp_path / "b", documents, "en", tmp_path / "cb")
+    assert read_tree(tmp_path / "a" / "pagefind") == read_tree(tmp_path / "b" / "pagefind")
+    assert (tmp_path / "ca" / "pagefind" / FINGERPRINT_FILE).read_text() == (
+        tmp_path / "cb" / "pagefind" / FINGERPRINT_FILE
+    ).read_text()
+    # With a cached bundle to compare with, they are fingerprinted first: reused unmade.
+    again = write_search_index(tmp_path / "c", make, "en", tmp_path / "ca", count=3)
+    assert again.reused and len(calls) == 2 and not twice.reused
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_a_wrong_count_is_an_error_not_a_hang(tmp_path: Path, count: int) -> None:
+    documents = [SearchDocument(f"/p{n}/", f"<main><h1>P{n}</h1></main>") for n in range(3)]
+    (tmp_path / "out" / "pagefind").mkdir(parents=True)
+    (tmp_path / "out" / "pagefind" / "pagefind.js").write_text("previous")
+    with pytest.raises(SearchError, match="expected"):
+        write_search_index(tmp_path / "out", documents, "en", tmp_path / "cache", count=count)
+    assert (tmp_path / "out" / "pagefind" / "pagefind.js").read_text() == "previous"

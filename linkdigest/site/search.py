@@ -133,6 +133,14 @@ def iter_search_documents(
             yield SearchDocument(render_root_url(url) + LINKS_FRAGMENT, html_text)
 
 
+def count_search_documents(statuses: Iterable[str], sources: Iterable[DigestSource]) -> int:
+    """How many documents ``iter_search_documents`` makes of posts with these statuses and
+    these digests, without making them."""
+    digests = {source.ref.url: source for source in sources if source.published}
+    published = sum(status == "published" for status in statuses)
+    return published + sum(1 for source in digests.values() if source.digest.link_count)
+
+
 def render_root_url(url: str) -> str:
     """A site-relative URL (``posts/x/``) as Pagefind stores it (``/posts/x/``)."""
     return "/" + url.lstrip("/")
@@ -210,15 +218,18 @@ def write_search_index(
     language: str,
     cache: str | os.PathLike[str] | None = None,
     executable: str | os.PathLike[str] | None = None,
+    count: int | None = None,
 ) -> IndexReport:
     """Index ``documents`` into ``output/pagefind``, replacing what was there. With a
     ``cache`` folder, a bundle built from the very same documents is copied from there
     instead of being indexed again (Pagefind cannot update an index, only rebuild it), and
     the output's own bundle is left as it is when it is the one last put there for them.
     ``documents`` may be a function that makes them: it is then called once for the
-    fingerprint and once more if they must be indexed, and no list of them is kept."""
+    fingerprint and once more if they must be indexed, and no list of them is kept; given
+    their ``count`` as well (``count_search_documents``), a build with no cached bundle to
+    compare with makes them once, fingerprinted as they are indexed."""
     with INDEXING:
-        return _write_search_index(output, documents, language, cache, executable)
+        return _write_search_index(output, documents, language, cache, executable, count)
 
 
 def _write_search_index(
@@ -227,21 +238,29 @@ def _write_search_index(
     language: str,
     cache: str | os.PathLike[str] | None,
     executable: str | os.PathLike[str] | None,
+    count: int | None = None,
 ) -> IndexReport:
     started = time.perf_counter()
     make = documents if callable(documents) else lambda: documents
     root = Path(output)
     root.mkdir(parents=True, exist_ok=True)
-    counted = [0]
-    fingerprint = render_fingerprint(_counting(make(), counted), language)
-    count = counted[0]
-    if cache is not None and read_bundle_in_place(Path(cache), fingerprint, root / BUNDLE_DIR):
-        return IndexReport(count, time.perf_counter() - started, reused=True)
+    at_once = count is not None and not has_cached_bundle(cache)
+    fingerprint = ""
+    if count is None or not at_once:
+        counted = [0]
+        fingerprint = render_fingerprint(_counting(make(), counted), language)
+        count = counted[0]
+        if cache is not None and read_bundle_in_place(Path(cache), fingerprint, root / BUNDLE_DIR):
+            return IndexReport(count, time.perf_counter() - started, reused=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{BUNDLE_DIR}-", dir=root))
     try:
-        reused = cache is not None and read_cached_bundle(Path(cache), fingerprint, staging)
+        reused = not at_once and read_cached_bundle(cache, fingerprint, staging)
         if not reused:
-            run_pagefind(make(), count, language, staging, executable)
+            hashed = DocumentsHash(language)
+            run_pagefind(hashed.passing(make()), count, language, staging, executable)
+            if hashed.count != count:
+                raise SearchError(f"{hashed.count} documents to index, {count} expected")
+            fingerprint = hashed.hexdigest()
             if cache is not None:
                 write_cached_bundle(staging, Path(cache), fingerprint)
         swap_folder(staging, root / BUNDLE_DIR)
@@ -277,10 +296,35 @@ def run_pagefind(
 
 def render_fingerprint(documents: Iterable[SearchDocument], language: str) -> str:
     """Changes whenever the bundle would: any document, the language or Pagefind's version."""
-    digest = hashlib.sha256(f"{pagefind_version()}\0{language}".encode())
-    for document in documents:
-        digest.update(f"\0{document.url}\0{document.html}".encode())
-    return digest.hexdigest()
+    hashed = DocumentsHash(language)
+    for _document in hashed.passing(documents):
+        pass
+    return hashed.hexdigest()
+
+
+class DocumentsHash:
+    """``render_fingerprint`` of the documents that pass through ``passing``, and their count."""
+
+    def __init__(self, language: str) -> None:
+        self.digest = hashlib.sha256(f"{pagefind_version()}\0{language}".encode())
+        self.count = 0
+
+    def passing(self, documents: Iterable[SearchDocument]) -> Iterator[SearchDocument]:
+        for document in documents:
+            self.digest.update(f"\0{document.url}\0{document.html}".encode())
+            self.count += 1
+            yield document
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
+def has_cached_bundle(cache: str | os.PathLike[str] | None) -> bool:
+    """Whether ``cache`` holds a bundle (or a record of the output's) to compare with."""
+    if cache is None:
+        return False
+    folder = Path(cache)
+    return (folder / BUNDLE_DIR / FINGERPRINT_FILE).is_file() or (folder / OUTPUT_RECORD).is_file()
 
 
 def pagefind_version() -> str:
@@ -290,9 +334,13 @@ def pagefind_version() -> str:
         return "unknown"
 
 
-def read_cached_bundle(cache: Path, fingerprint: str, folder: Path) -> bool:
+def read_cached_bundle(
+    cache: str | os.PathLike[str] | None, fingerprint: str, folder: Path
+) -> bool:
     """Copy the cached bundle into ``folder`` when it was built from the same documents."""
-    bundle = cache / BUNDLE_DIR
+    if cache is None:
+        return False
+    bundle = Path(cache) / BUNDLE_DIR
     try:
         if (bundle / FINGERPRINT_FILE).read_text(encoding="utf-8") != fingerprint:
             return False
@@ -436,8 +484,12 @@ class PagefindService:
         def write() -> None:
             try:
                 for payload in payloads:
+                    if len(sent) == count:
+                        raise SearchError(f"more than the {count} documents expected")
                     sent.append({"type": payload["type"], "url": payload.get("url")})
                     self.send_all([{**payload, "index_id": index_id}])
+                if len(sent) != count:  # the answers waited for would never come
+                    raise SearchError(f"{len(sent)} documents, not the {count} expected")
             except BaseException as error:
                 failure.append(error)
                 with contextlib.suppress(OSError):
@@ -453,6 +505,8 @@ class PagefindService:
                 raise failure[0] from None
             raise
         writer.join()
+        if failure:
+            raise failure[0]
 
     def send_all(self, payloads: Iterable[dict[str, Any]]) -> None:
         assert self.process is not None and self.process.stdin is not None

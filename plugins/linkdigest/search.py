@@ -42,6 +42,7 @@ from linkdigest.site.search import (
     IndexReport,
     SearchDocument,
     SearchError,
+    count_search_documents,
     iter_search_documents,
     write_search_index,
 )
@@ -107,8 +108,9 @@ class SearchGenerator(Generator):
             os.path.join(settings["CACHE_PATH"], "search") if settings["CACHE_CONTENT"] else None
         )
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        count = count_search_documents((item.status for item in items), sources)
         self.indexing = pool.submit(
-            write_search_index, self.output_path, documents, language, cache
+            write_search_index, self.output_path, documents, language, cache, None, count
         )
         pool.shutdown(wait=False)  # the thread ends with its one task
 

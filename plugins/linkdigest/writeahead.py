@@ -116,8 +116,14 @@ def _sharing(
 ) -> Callable[[Any], None]:
     def generate_output(writer: Any) -> None:
         SHARE[:] = [Share(0, count)]
+        started = time.perf_counter()
         try:
             originals[position](writer)
+            logger.debug(
+                "linkdigest: share 0 of generator %d written in %.2f s",
+                position,
+                time.perf_counter() - started,
+            )
         except BaseException:
             for worker in workers:
                 stop_share(worker)
@@ -168,8 +174,15 @@ def write_share(generators: list[Any], share: Share, beat: Callable[[], None]) -
     BEATS[:] = [beat]
     record.WRITTEN.clear()
     writer = PELICAN[0]._get_writer()
-    for generator in generators:
+    for position, generator in enumerate(generators):
+        started = time.perf_counter()
         generator.generate_output(writer)
+        logger.debug(
+            "linkdigest: share %d of generator %d written in %.2f s",
+            share.index,
+            position,
+            time.perf_counter() - started,
+        )
     return ShareResult(
         dict(writer.kept.pages),
         writer.rendered,
