@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from linkdigest.format.urls import (
@@ -11,7 +13,7 @@ from linkdigest.format.urls import (
     render_embed_url,
     render_site_url,
 )
-from linkdigest.site.feeds import render_absolute_urls
+from linkdigest.site.feeds import render_absolute_urls, render_each_url_absolute
 
 
 @pytest.mark.parametrize(
@@ -100,6 +102,50 @@ def test_render_absolute_urls() -> None:
     assert 'srcset="https://site.example/posts/p/c.png 1x, https://site.example/d.png 2x"' in out
     assert 'href="https://other.example/"' in out and 'href="mailto:m@example.org"' in out
     assert "href='https://site.example/posts/p/#top'" in out
+
+
+ATTRIBUTE_PIECES = [
+    " href=",
+    " HREF = ",
+    " src=",
+    " poster=",
+    " srcset=",
+    "\nhref=",
+    "href=",
+    '"',
+    "'",
+    " ",
+    "\t",
+    "https://a.example/x",
+    "http:",
+    "mailto:m@x.org",
+    "//cdn.example/y",
+    "#top",
+    "a/b",
+    "/c",
+    "..",
+    "x1:",
+    "1x:",
+    "<a",
+    ">",
+    "</a>",
+    "text",
+    "=",
+]
+
+
+def test_content_with_only_absolute_urls_is_left_as_it_is_without_a_pass() -> None:
+    """The shortcut (no attribute to change: no pass) gives what the full pass gives."""
+    rng = random.Random(99)
+    base = "https://site.example/posts/p/"
+    unchanged = 0
+    for _ in range(20_000):
+        fragment = "".join(rng.choice(ATTRIBUTE_PIECES) for _ in range(rng.randint(1, 12)))
+        fast = render_absolute_urls(fragment, base)
+        full = render_each_url_absolute(fragment, base)
+        assert fast == full, fragment
+        unchanged += fast is fragment
+    assert unchanged > 2_000
 
 
 @pytest.mark.parametrize(

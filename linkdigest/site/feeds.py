@@ -15,6 +15,12 @@ URL_ATTRIBUTE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+# An attribute URL_ATTRIBUTE would change (one whose URL, spaces stripped, is not absolute),
+# or a srcset: found by one search, where a pass of URL_ATTRIBUTE calls back for every link.
+NEEDS_RESOLVING = re.compile(
+    r"""\s(?:href|src|poster)\s*=\s*["']\s*(?![a-zA-Z][a-zA-Z0-9+.-]*:|//)|\ssrcset\s*=""",
+    re.IGNORECASE,
+)
 SRCSET_ATTRIBUTE = re.compile(
     r"""(?P<lead>\ssrcset\s*=\s*)(?P<q>["'])(?P<url>.*?)(?P=q)""", re.IGNORECASE | re.DOTALL
 )
@@ -26,8 +32,13 @@ def render_absolute_urls(fragment: str, base: str) -> str:
     ``base`` (the entry's own absolute URL); absolute URLs and ``mailto:`` stay as they are.
 
     Cached: one post's content appears in several feeds (all, its category, each tag)."""
-    if not fragment:
-        return fragment
+    if not fragment or not NEEDS_RESOLVING.search(fragment):
+        return fragment  # every URL in it absolute already (a digest's links, mostly)
+    return render_each_url_absolute(fragment, base)
+
+
+def render_each_url_absolute(fragment: str, base: str) -> str:
+    """``render_absolute_urls`` by a pass over every URL attribute (uncached)."""
 
     def one(match: re.Match[str]) -> str:
         url = match["url"].strip()
