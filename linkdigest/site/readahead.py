@@ -34,6 +34,7 @@ Reads the disk (``os.stat`` of each file taken) and starts processes; no Pelican
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -114,6 +115,7 @@ def _fork_worker(
     readable, writable = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns about forking with threads running
         warnings.simplefilter("ignore", DeprecationWarning)
+        gc.freeze()  # the worker's collections then leave the build's objects' pages shared
         pid = os.fork()
     if pid == 0:  # the worker: never returns into the caller's code
         try:
@@ -124,6 +126,7 @@ def _fork_worker(
             _read_all(read, share, shared_ids, writable)
         finally:
             os._exit(0)
+    gc.unfreeze()
     os.close(writable)
     return _Worker(pid, readable)
 

@@ -21,6 +21,7 @@ Starts processes; no Pelican import.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -62,6 +63,7 @@ def fork_share(run: Callable[[Callable[[], None]], Any], index: int) -> ShareWor
     readable, writable = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns about forking with threads running
         warnings.simplefilter("ignore", DeprecationWarning)
+        gc.freeze()  # the worker's collections then leave the build's objects' pages shared
         pid = os.fork()
     if pid == 0:  # the worker: never returns into the caller's code
         try:
@@ -70,6 +72,7 @@ def fork_share(run: Callable[[Callable[[], None]], Any], index: int) -> ShareWor
             _run_and_send(run, writable)
         finally:
             os._exit(0)
+    gc.unfreeze()
     os.close(writable)
     return ShareWorker(index, pid, readable)
 
