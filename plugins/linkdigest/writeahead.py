@@ -15,9 +15,10 @@ an error), and their log lines. A worker that failed (a template error, a warnin
 then happens here, as in a build on one core.
 
 Off under the devserver (it keeps its caches in process between builds and writes few pages
-each time), for sites of fewer than MIN_CONTENT posts and pages, and whenever a receiver
-that is not ours listens to a signal sent while pages are written: another plugin sees every
-page, in this process, as it would without us.
+each time), for sites of fewer than MIN_CONTENT posts and pages, whenever a receiver that is
+not ours listens to a signal sent while pages are written (another plugin then sees every
+page, in this process, as it would without us) or to ``get_writer``, and when another plugin
+replaced the articles' or pages' generator by a subclass of its own.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ MAX_WORKERS = 8
 # Sent while the articles' and pages' generators write: a receiver of another plugin on any
 # of them turns writing ahead off.
 WRITING_SIGNALS = (
+    signals.get_writer,  # another writer would write every page in every process
     signals.content_written,
     signals.feed_written,
     signals.feed_generated,
@@ -51,6 +53,9 @@ WRITING_SIGNALS = (
     signals.page_generator_write_page,
     signals.page_writer_finalized,
 )
+# Pelican's own generators, whose output is their pages and feeds only: a subclass (another
+# plugin's) may keep something of every page it writes, and turns writing ahead off.
+SHARED_GENERATORS = (ArticlesGenerator, PagesGenerator)
 SHARE: list[Share] = []  # while set, the writer writes only this share's files
 BEATS: list[Callable[[], None]] = []  # in a worker: called as each file is asked for
 PELICAN: list[Any] = []
@@ -84,7 +89,7 @@ def start_writing_ahead(generators: list[Any]) -> None:
     if not PELICAN:
         return
     settings = PELICAN[0].settings
-    shared = [g for g in generators if isinstance(g, ArticlesGenerator | PagesGenerator)]
+    shared = [g for g in generators if type(g) in SHARED_GENERATORS]
     count = min(count_workers(settings.get("DIGEST_WRITE_WORKERS")), MAX_WORKERS)
     content = sum(len(getattr(g, "articles", getattr(g, "pages", []))) for g in shared)
     if (
@@ -94,6 +99,10 @@ def start_writing_ahead(generators: list[Any]) -> None:
         or settings.get("KEEP_URL_CACHES")
         or content < MIN_CONTENT
         or not only_ours_listen()
+        or any(
+            isinstance(g, SHARED_GENERATORS) and type(g) not in SHARED_GENERATORS
+            for g in generators
+        )
     ):
         return
     originals = [g.generate_output for g in shared]
