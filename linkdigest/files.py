@@ -162,3 +162,25 @@ def parse_utf8(data: bytes, path: str) -> str:
 def read_content_text(path: str | os.PathLike[str]) -> str:
     """A content file's text (UTF-8, BOM dropped); ContentError with file:line if it is not."""
     return parse_utf8(Path(path).read_bytes(), str(path))
+
+
+def remove_stale_folders(
+    parent: Path, pattern: str, keep: str, older_than: float, now: float | None = None
+) -> list[Path]:
+    """Delete the folders of ``parent`` matching ``pattern`` (a glob), ``keep`` aside, in
+    which nothing changed for ``older_than`` seconds (a cache of an older version of the
+    code, say). Returns those deleted; one that cannot be deleted is left."""
+    cutoff = (time.time() if now is None else now) - older_than
+    removed = []
+    for folder in sorted(parent.glob(pattern)):
+        if folder.name == keep or not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            newest = max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.rglob("*")])
+        except OSError:  # changing as we look (another build): left alone
+            continue
+        if newest < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                removed.append(folder)
+    return removed

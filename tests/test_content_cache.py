@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from linkdigest.files import write_pickle_atomic
+from linkdigest.files import remove_stale_folders, write_pickle_atomic
 from tests.conftest import CONTENT, run_pelican
 
 
@@ -64,3 +66,34 @@ def test_a_save_that_fails_half_way_leaves_the_old_cache(tmp_path: Path, compres
         write_pickle_atomic(path, {"a.md": "x" * 100_000, "b.md": lambda: None}, compressed)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_caches_of_other_code_unused_for_a_week_are_removed(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    old, recent, other = (
+        tmp_path / "cache" / name for name in ("digest-0ld", "digest-rec", "notes")
+    )
+    for folder in (old, recent, other):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "ArticlesGenerator-Readers").write_bytes(b"x")
+    week_ago = time.time() - 8 * 24 * 3600
+    for path in (old, old / "sub", old / "sub" / "ArticlesGenerator-Readers", other):
+        os.utime(path, (week_ago, week_ago))
+    build = run_pelican(content, tmp_path)
+    assert build.returncode == 0, build.log
+    assert not old.exists() and recent.is_dir() and other.is_dir()  # only digest-* folders
+    current = [p for p in (tmp_path / "cache").glob("digest-*") if p not in (recent,)]
+    assert len(current) == 1 and (current[0] / "ArticlesGenerator-Readers").is_file()
+
+
+def test_a_stale_folder_with_one_recent_file_is_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "digest-abc"
+    (folder / "deep").mkdir(parents=True)
+    (folder / "deep" / "new").write_text("x")
+    long_ago = time.time() - 30 * 24 * 3600
+    os.utime(folder, (long_ago, long_ago))
+    os.utime(folder / "deep", (long_ago, long_ago))
+    assert remove_stale_folders(tmp_path, "digest-*", "digest-current", 7 * 24 * 3600) == []
+    os.utime(folder / "deep" / "new", (long_ago, long_ago))
+    assert remove_stale_folders(tmp_path, "digest-*", "digest-current", 7 * 24 * 3600) == [folder]
