@@ -8,12 +8,14 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import linkdigest.site.writeahead as writeahead
-from linkdigest.site.writeahead import Share, collect_share, fork_share
+from linkdigest.files import write_chunks_atomic
+from linkdigest.site.writeahead import Share, collect_share, fork_share, stop_share
 from tests.conftest import ROOT, run_pelican
 from tests.test_readahead import log_lines, read_tree, site_content
 
@@ -175,3 +177,27 @@ def test_another_plugin_listening_to_pages_sees_them_all_in_the_build_process(
     written = (plugins / "spy.py.written").read_text(encoding="utf-8").split()
     assert len(written) == len(set(written)) > 20
     assert str(build.output / "index.html") in written
+
+
+def test_a_worker_asked_to_stop_leaves_no_half_written_file(tmp_path: Path) -> None:
+    target = tmp_path / "page.html"
+
+    def slow_chunks() -> Iterator[str]:
+        yield "<p>begun"
+        time.sleep(30)  # stopped here, its temporary file open beside the page
+        yield "</p>"
+
+    def run(beat: object) -> None:
+        write_chunks_atomic(target, slow_chunks())
+
+    worker = fork_share(run, 1)
+    deadline = time.monotonic() + 10
+    while not list(tmp_path.glob(".page.html.*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(tmp_path.glob(".page.html.*")), "the worker started writing"
+    started = time.monotonic()
+    stop_share(worker, grace=5.0)
+    assert time.monotonic() - started < 5  # it left when asked, it was not killed at the end
+    assert list(tmp_path.iterdir()) == []  # neither the page nor its temporary file
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)

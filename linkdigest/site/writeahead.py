@@ -67,6 +67,7 @@ def fork_share(run: Callable[[Callable[[], None]], Any], index: int) -> ShareWor
         pid = os.fork()
     if pid == 0:  # the worker: never returns into the caller's code
         try:
+            signal.signal(signal.SIGTERM, _leave)
             os.close(readable)
             keep_logs_in_worker()
             _run_and_send(run, writable)
@@ -120,13 +121,36 @@ def collect_share(worker: ShareWorker) -> tuple[Any, list[logging.LogRecord]] | 
         stop_share(worker)
 
 
-def stop_share(worker: ShareWorker) -> None:
-    """Stops the worker (killed if still running) and reaps it."""
+def stop_share(worker: ShareWorker, grace: float = 0.0) -> None:
+    """Stops the worker and reaps it. With ``grace``, it is asked first (SIGTERM: the file
+    it is writing is left unwritten, its temporary file removed) and killed only if still
+    running after that many seconds; without, killed at once (a stuck worker)."""
     if not worker.alive:
         return
     worker.alive = False
     os.close(worker.fd)
+    if grace > 0 and _ask_to_leave(worker.pid, grace):
+        return
     with contextlib.suppress(ProcessLookupError):
         os.kill(worker.pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(worker.pid, 0)
+
+
+def _ask_to_leave(pid: int, grace: float) -> bool:
+    """SIGTERM, then True once the process has ended and been reaped within ``grace`` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    ends = time.monotonic() + grace
+    while time.monotonic() < ends:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _leave(_signal: int, _frame: object) -> None:
+    raise SystemExit(1)  # unwinds the worker: an atomic write under way removes its temporary file

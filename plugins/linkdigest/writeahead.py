@@ -40,6 +40,7 @@ from . import record
 
 logger = logging.getLogger(__name__)
 MIN_CONTENT = 8
+GRACE = 5.0  # seconds a worker is given to stop when the build fails
 MAX_WORKERS = 8
 # Sent while the articles' and pages' generators write: a receiver of another plugin on any
 # of them turns writing ahead off.
@@ -135,7 +136,7 @@ def _sharing(
             )
         except BaseException:
             for worker in workers:
-                stop_share(worker)
+                stop_share(worker, grace=GRACE)  # its half-written file is removed, not left
             raise
         finally:
             SHARE.clear()
