@@ -105,7 +105,7 @@ from linkdigest.site.postchecks import (
 from linkdigest.site.references import check_references
 from linkdigest.site.sanitize import check_unsafe_html, render_safe_digest, render_safe_html
 
-from .readahead import take_read_ahead
+from .readahead import READS, take_read_ahead
 from .writer import note_fingerprint
 
 logger = logging.getLogger(__name__)
@@ -167,6 +167,7 @@ class DigestReader(MarkdownReader):
     reads_ahead = True  # readahead may call read_here in worker processes
 
     def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
+        READS[0] += 1  # Pelican asks only for posts its content cache does not serve
         ahead = take_read_ahead(source_path)
         return ahead if ahead is not None else self.read_here(source_path)
 

@@ -25,6 +25,9 @@ from linkdigest.site.readahead import ReadAhead, can_fork, count_workers
 logger = logging.getLogger(__name__)
 MIN_FILES = 8  # fewer: forking costs more than it saves
 CURRENT: list[ReadAhead] = []
+# Posts our reader was asked for (those the content cache did not serve) since writeahead
+# last looked: a warm build reads few.
+READS = [0]
 
 
 def start_reading_ahead(generator: Any) -> None:

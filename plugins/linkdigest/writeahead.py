@@ -14,8 +14,10 @@ an error), and their log lines. A worker that failed (a template error, a warnin
 ``--fatal``), died or stalled leaves its share to this process, which writes it: an error
 then happens here, as in a build on one core.
 
-Off under the devserver (it keeps its caches in process between builds and writes few pages
-each time), for sites of fewer than MIN_CONTENT posts and pages, whenever a receiver that is
+Off when the content cache served most posts (a warm build, whose page memo keeps most pages:
+a second process would fingerprint them again for nothing), under the devserver (it keeps its
+caches in process between builds and writes few pages each time), for sites of fewer than
+MIN_CONTENT posts and pages, whenever a receiver that is
 not ours listens to a signal sent while pages are written (another plugin then sees every
 page, in this process, as it would without us) or to ``get_writer``, and when another plugin
 replaced the articles' or pages' generator by a subclass of its own.
@@ -37,6 +39,7 @@ from linkdigest.site.readahead import can_fork, count_workers, pass_on
 from linkdigest.site.writeahead import Share, ShareWorker, collect_share, fork_share, stop_share
 
 from . import record
+from .readahead import READS
 
 logger = logging.getLogger(__name__)
 MIN_CONTENT = 8
@@ -93,6 +96,12 @@ def start_writing_ahead(generators: list[Any]) -> None:
     shared = [g for g in generators if type(g) in SHARED_GENERATORS]
     count = min(count_workers(settings.get("DIGEST_WRITE_WORKERS")), MAX_WORKERS)
     content = sum(len(getattr(g, "articles", getattr(g, "pages", []))) for g in shared)
+    read, READS[0] = READS[0], 0
+    if read * 2 < content:
+        logger.debug(
+            "linkdigest: %d of %d posts read anew: pages written in process", read, content
+        )
+        return
     if (
         count < 2
         or not can_fork()
