@@ -279,6 +279,19 @@ def test_an_unchanged_site_reuses_its_index_and_a_change_rebuilds_it(tiny_site) 
     assert entry.stat().st_mtime_ns != built
     kombucha = next(f for f in read_fragments(first.output) if "kombucha" in f["url"])
     assert "tea leaves" in kombucha["content"]
+    # A link's summary edited: the digest's links document changes, the index with it.
+    built = entry.stat().st_mtime_ns
+    files["posts/2026-03-links.md"] = files["posts/2026-03-links.md"].replace(
+        "Backpressure explained", "Backpressure and oven timers explained"
+    )
+    edited = tiny_site(files)
+    assert entry.stat().st_mtime_ns != built
+    links = next(f for f in read_fragments(edited.output) if f["url"].endswith("#links"))
+    assert "oven timers" in links["content"]
+    reindexed = entry.stat().st_mtime_ns
+    again = tiny_site(files)  # and the same again: the bundle is left in place
+    assert again.returncode == 0, again.log
+    assert entry.stat().st_mtime_ns == reindexed
 
 
 def test_search_can_be_turned_off(tiny_site) -> None:
