@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import gzip
 import hashlib
 import os
@@ -61,6 +62,38 @@ def write_pickle_atomic(path: str | os.PathLike[str], value: Any, compressed: bo
                 pickle.dump(value, stream)
 
     _replace_atomically(Path(path), write)
+
+
+def write_chunks_if_changed(
+    path: str | os.PathLike[str], chunks: Iterable[str], encoding: str = "utf-8"
+) -> bool:
+    """Text that comes in pieces (a template rendered as a stream) written, as it comes, to
+    a temporary file beside ``path``, which then replaces ``path`` only if their bytes
+    differ (an unchanged file keeps its time). No piece is kept: a page of 10 MB never is
+    one string. True if ``path`` was written."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = read_file_mode(target)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+        try:
+            same = filecmp.cmp(temporary, target, shallow=False)
+        except OSError:  # no such file yet, or one that cannot be read
+            same = False
+        if same:
+            os.unlink(temporary)
+            return False
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+        return True
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _replace_atomically(target: Path, write: Callable[[int], None]) -> None:

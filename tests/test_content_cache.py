@@ -6,11 +6,12 @@ import os
 import pickle
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from linkdigest.files import remove_stale_folders, write_pickle_atomic
+from linkdigest.files import remove_stale_folders, write_chunks_if_changed, write_pickle_atomic
 from tests.conftest import CONTENT, run_pelican
 
 
@@ -97,3 +98,25 @@ def test_a_stale_folder_with_one_recent_file_is_kept(tmp_path: Path) -> None:
     assert remove_stale_folders(tmp_path, "digest-*", "digest-current", 7 * 24 * 3600) == []
     os.utime(folder / "deep" / "new", (long_ago, long_ago))
     assert remove_stale_folders(tmp_path, "digest-*", "digest-current", 7 * 24 * 3600) == [folder]
+
+
+def test_a_page_written_as_a_stream_replaces_the_file_only_when_its_bytes_differ(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "links" / "index.html"
+    assert write_chunks_if_changed(page, iter(["<p>", "é", "</p>\n"]))
+    assert page.read_bytes() == "<p>é</p>\n".encode()
+    before = page.stat()
+    assert not write_chunks_if_changed(page, iter(["<p>é", "</p>\n"]))  # the same bytes
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert write_chunks_if_changed(page, iter(["<p>e", "</p>\n"]))
+    assert page.read_text(encoding="utf-8") == "<p>e</p>\n"
+
+    def failing() -> Iterator[str]:
+        yield "<p>half"
+        raise RuntimeError("a template error half way")
+
+    with pytest.raises(RuntimeError):
+        write_chunks_if_changed(page, failing())
+    assert page.read_text(encoding="utf-8") == "<p>e</p>\n"
+    assert [p.name for p in page.parent.iterdir()] == ["index.html"]

@@ -163,10 +163,17 @@ def render_rows_json(rows: Sequence[LinkRow], site_url: str = "") -> str:
     return ",".join(_render_link_json(row, site_url) for row in rows)
 
 
-def iter_joined_links_json(parts: Sequence[tuple[int, str]]) -> Iterator[str]:
+def iter_joined_links_json(
+    parts: Iterable[tuple[int, str]], total: int | None = None
+) -> Iterator[str]:
     """``links.json`` from (row count, ``render_rows_json``) parts, in order (one digest's
-    rows each, say), written as they come: the one place that knows the document's frame."""
-    yield f'{{"version":1,"count":{sum(count for count, _ in parts)},"links":['
+    rows each, say), written as they come: the one place that knows the document's frame.
+    Given the ``total`` count of rows, ``parts`` is read once, as written (each part made
+    only when its turn comes); without, it is read twice."""
+    if total is None:
+        parts = list(parts)
+        total = sum(count for count, _ in parts)
+    yield f'{{"version":1,"count":{total},"links":['
     first = True
     for count, text in parts:
         if count:

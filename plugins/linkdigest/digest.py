@@ -584,13 +584,15 @@ class LinksPageGenerator(Generator):
             link_rows=rows,
             link_groups=Derived(group_rows_by_month(rows), inputs),
             month_html=months.render,
+            linkdigest_streamed=True,  # our writer writes it as it renders (10 MB at 1,000)
         )
         months.keep()
         json_name = setting(settings, "DIGEST_LINKS_JSON_SAVE_AS")
 
         def write_json(path: str) -> None:
-            parts = [(len(kept.rows(*pair)), kept.json(pair[1])) for pair in published]
-            write_chunks_atomic(path, iter_joined_links_json(parts))
+            counts = [len(kept.rows(*pair)) for pair in published]
+            parts = zip(counts, (kept.json(pair[1]) for pair in published), strict=True)
+            write_chunks_atomic(path, iter_joined_links_json(parts, total=sum(counts)))
             logger.info("digest: wrote %d links to %s", len(rows), path)
 
         if hasattr(writer, "write_derived"):  # ours: written only when a digest changed

@@ -37,7 +37,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from linkdigest.files import read_file_stamp, write_bytes_atomic
+from linkdigest.files import read_file_stamp, write_bytes_atomic, write_chunks_if_changed
 from linkdigest.site.html import DigestHtml, DigestRef, EntryHtml, SectionHtml
 from linkdigest.site.linkspage import DigestSource, LinkRow, MonthGroup, RowInputs
 from linkdigest.site.pagememo import (
@@ -160,8 +160,12 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         page = str(localcontext.get("output_file", ""))
         path = sanitised_join(self.output_path, page)
         build_key = self.read_build_key(template) if self.memo_on else None
+        streamed = bool(localcontext.get(STREAMED))
         if build_key is None:
             self.rendered += 1
+            if streamed:
+                self.write_streamed(path, template, localcontext)
+                return ""
             return str(template.render(localcontext))
         known = self.memo.pages.get(page)
         if (
@@ -172,13 +176,27 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
             self.keep(path, page, known)
             return ""
         with record_reads() as names:
-            text = str(template.render(localcontext))
+            if streamed:
+                self.write_streamed(path, template, localcontext)
+                text = ""
+            else:
+                text = str(template.render(localcontext))
         self.rendered += 1
         read = frozenset(names | ALWAYS_READ)
         key = self.page_key(build_key, page, read, localcontext)
-        if key is not None:
+        stamp = read_file_stamp(path) if streamed else None
+        if key is not None and streamed and stamp is not None:
+            self.kept.pages[page] = Remembered(key, read, stamp)
+        elif key is not None and not streamed:
             self.pending[path] = (page, key, read)
         return text
+
+    def write_streamed(self, path: str, template: Any, localcontext: dict[str, Any]) -> None:
+        """A page asked for as a stream (``STREAMED``: the links page, 10 MB at 1,000
+        digests) written as its template renders, never held as one string; Pelican's own
+        write of the page that follows then goes nowhere (as for a page the memo kept)."""
+        write_chunks_if_changed(path, template.generate(localcontext), "utf-8")
+        self.current.add(path)
 
     def keep(self, path: str, page: str, known: Remembered) -> None:
         self.current.add(path)
@@ -367,6 +385,8 @@ class RememberingTemplate:
         return getattr(self.template, name)
 
 
+# A keyword of write_file (it reaches the page's context): True writes the page as it renders.
+STREAMED = "linkdigest_streamed"
 MEMO_NAME = "linkdigest-pages.json"
 # Read by every page's rendering, whatever its templates say: the relative site URL that
 # posts' HTML is resolved against, and the page's own name.
