@@ -182,6 +182,16 @@ def test_settings_and_edited_output_are_rendered_again(tmp_path: Path) -> None:
     assert unchanged == 0 and rendered == total
 
 
+def test_a_build_with_a_debug_log_keeps_the_pages_of_one_without(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    build(content, tmp_path / "site")
+    debug = run_pelican(content, tmp_path / "site", args=("-D",))
+    assert debug.returncode == 0, debug.log
+    (rendered, unchanged), *_ = RENDERED.findall(debug.log)
+    assert int(rendered) == 0 and int(unchanged) > 50
+
+
 def test_page_memo_can_be_turned_off(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)

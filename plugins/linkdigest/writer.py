@@ -515,6 +515,7 @@ HOW_IT_RUNS = frozenset(
         "CHECK_MODIFIED_METHOD",
         "GZIP_CACHE",
         "LOG_FILTER",
+        "DEBUG",  # Pelican's -D (tracebacks in its log); a template that reads it records it
     }
 )
 
