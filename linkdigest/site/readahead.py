@@ -42,6 +42,7 @@ import pickle
 import select
 import signal
 import struct
+import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,23 +113,32 @@ class ReadAhead:
 def _fork_worker(
     read: Callable[[str], Any], share: list[str], shared_ids: dict[int, str], others: list[int]
 ) -> _Worker:
+    pid, fd = fork_piped(lambda out: _read_all(read, share, shared_ids, out), others)
+    return _Worker(pid, fd)
+
+
+def fork_piped(work: Callable[[int], None], close: Iterable[int] = ()) -> tuple[int, int]:
+    """A process forked from here that closes ``close`` (other workers' pipes), keeps its
+    log records (``keep_logs_in_worker``), runs ``work(fd)`` with ``fd`` its end of a new
+    pipe and leaves by ``os._exit``, never back into the caller's code. Returns its pid and
+    the pipe's end to read here."""
     readable, writable = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns about forking with threads running
         warnings.simplefilter("ignore", DeprecationWarning)
         gc.freeze()  # the worker's collections then leave the build's objects' pages shared
         pid = os.fork()
-    if pid == 0:  # the worker: never returns into the caller's code
+    if pid == 0:
         try:
             os.close(readable)
-            for fd in others:
+            for fd in close:
                 os.close(fd)
             keep_logs_in_worker()
-            _read_all(read, share, shared_ids, writable)
+            work(writable)
         finally:
             os._exit(0)
     gc.unfreeze()
     os.close(writable)
-    return _Worker(pid, readable)
+    return pid, readable
 
 
 def _receive(worker: _Worker) -> None:
@@ -157,13 +167,37 @@ def read_exactly(fd: int, size: int, wait: float | None = None) -> bytes | None:
 
 
 def _stop(worker: _Worker) -> None:
-    if not worker.alive:
+    if worker.alive:
+        worker.alive = False
+        stop_process(worker.pid, worker.fd)
+
+
+def stop_process(pid: int, fd: int, grace: float = 0.0) -> None:
+    """Closes ``fd`` (the pipe from a forked worker), stops the worker and reaps it. With
+    ``grace``, it is asked first (SIGTERM) and killed only if still running after that many
+    seconds; without, killed at once (a stuck worker)."""
+    os.close(fd)
+    if grace > 0 and _ask_to_leave(pid, grace):
         return
-    worker.alive = False
-    os.close(worker.fd)
     with contextlib.suppress(ProcessLookupError):
-        os.kill(worker.pid, signal.SIGKILL)
-    os.waitpid(worker.pid, 0)
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _ask_to_leave(pid: int, grace: float) -> bool:
+    """SIGTERM, then True once the process has ended and been reaped within ``grace`` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    ends = time.monotonic() + grace
+    while time.monotonic() < ends:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def pass_on(record: logging.LogRecord) -> None:

@@ -20,20 +20,17 @@ Starts processes; no Pelican import.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import os
 import pickle
 import signal
 import time
-import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from linkdigest.site.readahead import FRAME, KEPT, keep_logs_in_worker, read_exactly
+from linkdigest.site.readahead import FRAME, KEPT, fork_piped, read_exactly, stop_process
 
 WAIT = 60.0  # seconds without a word (a beat, or the result) before a worker is taken for stuck
 BEAT = 1.0  # seconds between a worker's beats at most
@@ -60,22 +57,13 @@ class ShareWorker:
 
 def fork_share(run: Callable[[Callable[[], None]], Any], index: int) -> ShareWorker:
     """A worker forked from here that calls ``run(beat)`` and sends its result back."""
-    readable, writable = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns about forking with threads running
-        warnings.simplefilter("ignore", DeprecationWarning)
-        gc.freeze()  # the worker's collections then leave the build's objects' pages shared
-        pid = os.fork()
-    if pid == 0:  # the worker: never returns into the caller's code
-        try:
-            signal.signal(signal.SIGTERM, _leave)
-            os.close(readable)
-            keep_logs_in_worker()
-            _run_and_send(run, writable)
-        finally:
-            os._exit(0)
-    gc.unfreeze()
-    os.close(writable)
-    return ShareWorker(index, pid, readable)
+
+    def work(out: int) -> None:
+        signal.signal(signal.SIGTERM, _leave)
+        _run_and_send(run, out)
+
+    pid, fd = fork_piped(work)
+    return ShareWorker(index, pid, fd)
 
 
 def _run_and_send(run: Callable[[Callable[[], None]], Any], fd: int) -> None:
@@ -125,31 +113,9 @@ def stop_share(worker: ShareWorker, grace: float = 0.0) -> None:
     """Stops the worker and reaps it. With ``grace``, it is asked first (SIGTERM: the file
     it is writing is left unwritten, its temporary file removed) and killed only if still
     running after that many seconds; without, killed at once (a stuck worker)."""
-    if not worker.alive:
-        return
-    worker.alive = False
-    os.close(worker.fd)
-    if grace > 0 and _ask_to_leave(worker.pid, grace):
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(worker.pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(worker.pid, 0)
-
-
-def _ask_to_leave(pid: int, grace: float) -> bool:
-    """SIGTERM, then True once the process has ended and been reaped within ``grace`` s."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    ends = time.monotonic() + grace
-    while time.monotonic() < ends:
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return True
-        except ChildProcessError:
-            return True
-        time.sleep(0.02)
-    return False
+    if worker.alive:
+        worker.alive = False
+        stop_process(worker.pid, worker.fd, grace)
 
 
 def _leave(_signal: int, _frame: object) -> None:
