@@ -71,21 +71,28 @@ def write_chunks_if_changed(
     a temporary file beside ``path``, which then replaces ``path`` only if their bytes
     differ (an unchanged file keeps its time). No piece is kept: a page of 10 MB never is
     one string. True if ``path`` was written."""
-    target = Path(path)
+
+    def write(handle: int) -> None:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+
+    return _replace_atomically(Path(path), write, only_if_changed=True)
+
+
+def _replace_atomically(
+    target: Path, write: Callable[[int], None], only_if_changed: bool = False
+) -> bool:
+    """``write`` fills a temporary file beside ``target``, which then replaces it (when
+    ``only_if_changed``, only if their bytes differ). True if ``target`` was replaced."""
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = read_file_mode(target)
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
     try:
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
-            for chunk in chunks:
-                stream.write(chunk)
-        try:
-            same = filecmp.cmp(temporary, target, shallow=False)
-        except OSError:  # no such file yet, or one that cannot be read
-            same = False
-        if same:
+        write(handle)
+        if only_if_changed and _same_bytes(temporary, target):
             os.unlink(temporary)
             return False
         os.chmod(temporary, mode)
@@ -96,19 +103,11 @@ def write_chunks_if_changed(
         raise
 
 
-def _replace_atomically(target: Path, write: Callable[[int], None]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    mode = read_file_mode(target)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+def _same_bytes(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
     try:
-        write(handle)
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        return filecmp.cmp(one, other, shallow=False)
+    except OSError:  # no such file yet, or one that cannot be read
+        return False
 
 
 @dataclass(frozen=True)
