@@ -7,9 +7,9 @@ import gzip
 import hashlib
 import os
 import pickle
+import secrets
 import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -87,20 +87,30 @@ def _replace_atomically(
     ``only_if_changed``, only if their bytes differ). True if ``target`` was replaced."""
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = read_file_mode(target)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    # Named before it is made (not tempfile.mkstemp): an exception raised by a signal the
+    # moment the file is created (Ctrl-C, a worker told to stop) still finds it to remove.
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
-        write(handle)
+        write(os.open(temporary, TEMPORARY_FLAGS, 0o600))
         if only_if_changed and _same_bytes(temporary, target):
             os.unlink(temporary)
             return False
         os.chmod(temporary, mode)
         os.replace(temporary, target)
         return True
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if not (isinstance(error, FileExistsError) and error.filename == str(temporary)):
+            temporary.unlink(missing_ok=True)  # ours (another's of that name is left alone)
         raise
+
+
+TEMPORARY_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _same_bytes(one: str | os.PathLike[str], other: str | os.PathLike[str]) -> bool:
