@@ -3,6 +3,7 @@ failures as a build writing them one after another in its own process."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import linkdigest.site.writeahead as writeahead
-from linkdigest.files import write_chunks_atomic
+from linkdigest.files import write_chunks_atomic, write_text_atomic
 from linkdigest.site.writeahead import Share, collect_share, fork_share, stop_share
 from tests.conftest import ROOT, run_pelican
 from tests.test_readahead import log_lines, read_tree, site_content
@@ -126,9 +127,9 @@ def failing_theme(tmp_path: Path, slug: str) -> Path:
     return theme
 
 
-@pytest.mark.parametrize("share", [0, 1])
+@pytest.mark.parametrize(("share", "count"), [(0, 2), (1, 2), (1, 3)])
 def test_a_template_error_in_either_share_fails_the_build_as_in_one_process(
-    tmp_path: Path, share: int
+    tmp_path: Path, share: int, count: int
 ) -> None:
     content = site_content(tmp_path)
     (tmp_path / "probe").mkdir()
@@ -139,17 +140,19 @@ def test_a_template_error_in_either_share_fails_the_build_as_in_one_process(
         for path in built.output.glob("posts/*/*/*/index.html")
     }
     assert pages
-    slug = next(s for page, s in sorted(pages.items()) if Share(share, 2).holds(page))
+    slug = next(s for page, s in sorted(pages.items()) if Share(share, count).holds(page))
     extra = f"THEME = {str(failing_theme(tmp_path, slug))!r}\n"
     results = []
-    for workers in (2, 1):
+    for workers in (count, 1):
         folder = tmp_path / f"w{workers}"
         folder.mkdir()
-        build = run_pelican(content, folder, extra=extra + f"DIGEST_WRITE_WORKERS = {workers}\n")
-        results.append(build)
-    two, one = results
-    assert two.returncode == one.returncode != 0
-    assert "unsupported operand type" in two.log and "unsupported operand type" in one.log
+        extra_workers = extra + f"DIGEST_WRITE_WORKERS = {workers}\n"
+        results.append(run_pelican(content, folder, extra=extra_workers, args=("-v",)))
+    shared, one = results
+    assert shared.returncode == one.returncode != 0
+    assert f"linkdigest: writing pages in {count} processes" in shared.log
+    assert "unsupported operand type" in shared.log and "unsupported operand type" in one.log
+    assert not list(shared.output.rglob("*.tmp"))  # no worker's half-written page left behind
 
 
 SPY_PLUGIN = """\
@@ -202,3 +205,20 @@ def test_a_worker_asked_to_stop_leaves_no_half_written_file(tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == []  # neither the page nor its temporary file
     with pytest.raises(ChildProcessError):
         os.waitpid(worker.pid, os.WNOHANG)
+
+
+def test_a_worker_stopped_while_making_files_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """The stop may come at any moment of a write, the creation of the temporary file
+    included (it did, in half of the tries, while tempfile.mkstemp named it)."""
+    for trial in range(40):
+        folder = tmp_path / str(trial)
+        folder.mkdir()
+
+        def run(beat: object, folder: Path = folder) -> None:
+            for number in itertools.count():
+                write_text_atomic(folder / f"p{number % 20}.html", "x" * 20_000)
+
+        worker = fork_share(run, 1)
+        time.sleep(0.01 + trial % 5 * 0.01)
+        stop_share(worker, grace=5.0)
+        assert not list(folder.glob(".*.tmp")), trial

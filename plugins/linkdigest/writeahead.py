@@ -144,15 +144,24 @@ def _sharing(
                 time.perf_counter() - started,
             )
         except BaseException:
-            for worker in workers:
-                stop_share(worker, grace=GRACE)  # its half-written file is removed, not left
+            stop_shares(workers)
             raise
         finally:
             SHARE.clear()
         if last:
-            take_in_shares(originals, workers, writer)
+            try:
+                take_in_shares(originals, workers, writer)
+            except BaseException:  # a lost share written here failed: the others stop too
+                stop_shares(workers)
+                raise
 
     return generate_output
+
+
+def stop_shares(workers: list[ShareWorker]) -> None:
+    """The build failed: every worker still writing stops, its half-written file removed."""
+    for worker in workers:
+        stop_share(worker, grace=GRACE)
 
 
 def take_in_shares(
@@ -164,11 +173,10 @@ def take_in_shares(
         logger.debug(
             "linkdigest: share %d %s after %.2f s of waiting",
             worker.index,
-            "taken in" if outcome else "lost",
+            "taken in" if outcome else "lost, written in process",
             time.perf_counter() - started,
         )
-        if outcome is None:
-            logger.debug("linkdigest: share %d written in process", worker.index)
+        if outcome is None:  # written here, where what went wrong in the worker happens for real
             SHARE[:] = [Share(worker.index, len(workers) + 1)]
             try:
                 for original in originals:
