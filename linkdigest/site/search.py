@@ -17,7 +17,9 @@ three entities back into text.
 
 Pagefind's own Python API (``pagefind.index``) waits 0.1 s before reading each answer of its
 service; here the same bundled binary is driven through the same ``--service`` protocol,
-with requests written by one thread while the answers are read by another.
+with requests written by one thread while the answers are read by another. The bundle is
+then asked for (``GetFiles``) and written here: Pagefind's own ``WriteFiles`` answers before
+its files are on disk, and a file could come out empty (see ``PagefindService.iter_files``).
 
 The bundle is written into a temporary folder beside the old one and swapped in by renames,
 so an interrupted build leaves the previous index working and the next build replaces it.
@@ -290,8 +292,21 @@ def run_pagefind(
         index_id = service.create_index(render_index_config(language))
         requests = (render_document_request(document) for document in documents)
         service.add_all(index_id, requests, count)
-        service.write_files(index_id, folder)
-    remove_unused_files(folder)
+        write_bundle_files(folder, service.iter_files(index_id))
+
+
+def write_bundle_files(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
+    """Write the bundle Pagefind handed over into ``folder`` (a new staging folder), but for
+    its UI files. A name that would land outside ``folder`` is an error, not a file."""
+    root = folder.resolve()
+    for name, data in files:
+        if name in UNUSED_BUNDLE_FILES:
+            continue
+        target = (root / name).resolve()
+        if target == root or not target.is_relative_to(root):
+            raise SearchError(f"Pagefind named a bundle file outside its folder: {name!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def render_fingerprint(documents: Iterable[SearchDocument], language: str) -> str:
@@ -415,11 +430,6 @@ def find_pagefind() -> Path:
     return Path(binary)
 
 
-def remove_unused_files(bundle: Path) -> None:
-    for name in UNUSED_BUNDLE_FILES:
-        (bundle / name).unlink(missing_ok=True)
-
-
 def swap_folder(new: Path, target: Path) -> None:
     """Put ``new`` where ``target`` is, with renames only, then delete the old folder."""
     old = target.with_name(f".{target.name}-old-{os.getpid()}")
@@ -468,8 +478,23 @@ class PagefindService:
         answer = self.ask({"type": "NewIndex", "config": config})
         return int(answer["index_id"])
 
-    def write_files(self, index_id: int, folder: Path) -> None:
-        self.ask({"type": "WriteFiles", "index_id": index_id, "output_path": str(folder)})
+    def iter_files(self, index_id: int) -> Iterator[tuple[str, bytes]]:
+        """The bundle's files (name relative to the bundle, contents), from ``GetFiles``.
+        Not ``WriteFiles``: Pagefind answers that before its writes are done (Tokio's file
+        writes are queued, never flushed), and exits at once when its input is closed, so
+        a file could be left empty or cut short: ``pagefind-entry.json`` was empty in 5 of
+        40 indexes on a busy machine. Each file's text is decoded only when it is taken."""
+        answer = self.ask({"type": "GetFiles", "index_id": index_id})
+        files = answer.get("files")
+        if not isinstance(files, list):
+            raise SearchError("Pagefind's answer to GetFiles has no list of files")
+        files.reverse()  # taken from the end, so each file's text is freed once decoded
+        while files:
+            entry = files.pop()
+            try:
+                yield str(entry["path"]), base64.b64decode(entry["content"], validate=True)
+            except (KeyError, TypeError, ValueError) as error:
+                raise SearchError(f"Pagefind's answer to GetFiles is malformed: {error}") from None
 
     def ask(self, payload: dict[str, Any]) -> dict[str, Any]:
         self.send_all([payload])
@@ -520,14 +545,24 @@ class PagefindService:
         self.process.stdin.flush()
 
     def receive(self) -> dict[str, Any]:
+        """The next answer. Its chunks are joined once (the bundle's answer is megabytes:
+        adding each chunk to the last copied it all again), and each stage of decoding is
+        let go as soon as the next is made."""
         assert self.process is not None and self.process.stdout is not None
-        while b"," not in self.buffer:
+        chunks: list[bytes] = []
+        chunk, self.buffer = self.buffer, b""
+        while b"," not in chunk:
+            chunks.append(chunk)
             chunk = self.process.stdout.read1(1 << 16)  # type: ignore[attr-defined]
             if not chunk:
                 raise SearchError(f"Pagefind stopped: {self.read_errors()}")
-            self.buffer += chunk
-        raw, _, self.buffer = self.buffer.partition(b",")
-        answer: dict[str, Any] = json.loads(base64.b64decode(raw))
+        last, _, self.buffer = chunk.partition(b",")
+        chunks.append(last)
+        raw = b"".join(chunks)
+        del chunks, chunk, last
+        decoded = base64.b64decode(raw)
+        del raw
+        answer: dict[str, Any] = json.loads(decoded)
         return answer
 
     def check(self, answer: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
