@@ -13,18 +13,32 @@ docstring names the signals it hooks and why:
 - ``readahead``: posts read on every core;
 - ``writeahead``: pages written on every core;
 - ``writer``: pages and feeds written only when their text changed;
+- ``urls``: each post's address worked out once per build;
 - ``logs``: log lines never wrapped off a terminal;
 - ``record``: which pages the build wrote, from which source (for the checks of a built site).
 """
 
 from __future__ import annotations
 
-from . import cache, digest, feeds, logs, readahead, record, search, sitemap, writeahead, writer
+from . import (
+    cache,
+    digest,
+    feeds,
+    logs,
+    readahead,
+    record,
+    search,
+    sitemap,
+    urls,
+    writeahead,
+    writer,
+)
 
 # The order the four plugins were listed in before they became one: receivers of a signal run
 # in the order they connected, so the links page is generated before the search index (and
-# pages are shared out to write on every core before the index's thread starts).
-PARTS = (logs, cache, readahead, digest, feeds, sitemap, writeahead, search, writer, record)
+# pages are shared out to write on every core before the index's thread starts; posts'
+# addresses are pinned before either).
+PARTS = (logs, cache, readahead, digest, feeds, sitemap, urls, writeahead, search, writer, record)
 
 
 def register() -> None:
