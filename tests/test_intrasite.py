@@ -4,9 +4,13 @@ page as Pelican resolves them in an article's body (through its public Content A
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 import pytest
 from bs4 import BeautifulSoup
+from pelican.plugins.linkdigest.digest import INTRASITE_MARKERS, has_intrasite_links
+
+from linkdigest.site.html import DigestHtml, EntryHtml, SectionHtml
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -64,3 +68,45 @@ def test_intrasite_links_in_a_digest_resolve(tiny_site, production: bool, root: 
     ]
     assert (build.output / "posts/2026/03/march/files/report.pdf").is_file()
     assert "{static}" not in str(page) and "{filename}" not in str(page)
+
+
+def digest_with(field: str, text: str) -> DigestHtml:
+    entry = EntryHtml(
+        "Title",
+        "Title",
+        "https://example.org/a",
+        "example.org",
+        "<p>Summary.</p>",
+        "",
+        3,
+        "title",
+        False,
+        None,
+    )
+    entry = replace(entry, **{field: text}) if field in ("summary_html", "extra_html") else entry
+    section = SectionHtml("Articles", "articles", text if field == "prose_html" else "", (entry,))
+    intro = text if field == "intro_html" else "<p>Intro.</p>"
+    return DigestHtml("March", intro, (section,), ())
+
+
+FIELDS = ["intro_html", "prose_html", "summary_html", "extra_html"]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("marker", INTRASITE_MARKERS)
+def test_a_marker_in_any_fragment_marks_the_digest(field: str, marker: str) -> None:
+    assert has_intrasite_links(digest_with(field, f'<a href="{marker}/notes.md">n</a>'))
+
+
+@pytest.mark.parametrize(
+    "text", ["<p>A | B {curly} text</p>", "<p>{sta</p>", "<p>static|</p>", "<p>{ static}</p>"]
+)
+@pytest.mark.parametrize("field", FIELDS)
+def test_braces_and_bars_alone_or_a_marker_cut_in_two_do_not(field: str, text: str) -> None:
+    assert not has_intrasite_links(digest_with(field, text))
+
+
+def test_a_marker_is_never_made_of_two_fragments() -> None:
+    split = digest_with("intro_html", "<p>{sta")
+    split = replace(split, sections=(replace(split.sections[0], prose_html="tic}/a.png</p>"),))
+    assert not has_intrasite_links(split)
