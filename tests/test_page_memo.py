@@ -317,6 +317,7 @@ from pathlib import Path
 from pelican.log import init
 from linkdigest.site.devbuild import SiteBuilder
 from linkdigest.site.feeds import render_absolute_urls
+from pelican.contents import Content
 
 content, output, settings, edited = map(Path, sys.argv[1:5])
 init(name="pelican")
@@ -333,6 +334,8 @@ def counting(file, *args, **kwargs):
 pickle.load = counting
 builder = SiteBuilder(content, output, settings)
 report = {}
+memoized = Content.__dict__["get_content"].cache  # Pelican's, keyed by the post object
+first_posts = []
 for step in ("first", "second", "third"):
     if step != "first":
         text = edited.read_text(encoding="utf-8")
@@ -346,7 +349,13 @@ for step in ("first", "second", "third"):
         "error": outcome.error,
         "loads": len(loads) - before,
         "feed copies kept": render_absolute_urls.cache_info().currsize,
+        "memoized": len(memoized),
+        "memoized of the first build": sum(
+            any(key[0] is post for key in memoized) for post in first_posts
+        ),
     }
+    if step == "first":
+        first_posts = [key[0] for key in memoized]
     if step == "second":
         builder.flush()
 print(json.dumps(report))
@@ -374,8 +383,12 @@ def test_builds_in_one_process_keep_the_content_cache_and_match_a_full_build(
     report = json.loads(result.stdout.splitlines()[-1])
     assert all(step["ok"] for step in report.values()), report
     assert report["second"]["loads"] == 0 and report["third"]["loads"] == 0, report
-    # Posts' HTML made absolute for the feeds is not carried from one build to the next.
+    # Posts' HTML made absolute for the feeds is not carried from one build to the next,
+    # nor Pelican's memo of each post's HTML (it kept every build's posts alive).
     assert all(step["feed copies kept"] == 0 for step in report.values()), report
+    assert report["first"]["memoized"] > 0, report
+    assert report["third"]["memoized of the first build"] == 0, report
+    assert report["third"]["memoized"] <= report["first"]["memoized"], report
     fresh, *_ = build(content, tmp_path / "fresh")
     assert read_tree(site / "output") == read_tree(fresh.output)
     # The cache on disk (flushed after the second build, then the third build's edit is
