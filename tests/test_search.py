@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import html
 import json
@@ -26,6 +27,7 @@ from linkdigest.site.linkspage import DigestSource
 from linkdigest.site.search import (
     FINGERPRINT_FILE,
     ContentRef,
+    FileListScanner,
     SearchDocument,
     SearchError,
     count_search_documents,
@@ -563,3 +565,52 @@ def test_a_bundle_file_named_outside_its_folder_is_refused(tmp_path: Path, name:
     with pytest.raises(SearchError, match="outside its folder"):
         write_bundle_files(folder, [("pagefind.js", b"js"), (name, b"x")])
     assert not (tmp_path / "escaped.js").exists() and not (tmp_path / "up.js").exists()
+
+
+FILES = [
+    ("pagefind.js", b"let x = {a: 1};" * 100),
+    ('fragment/odd}name "quoted".pf_fragment', bytes(range(256)) * 6),
+    *[(f"index/en_{n}.pf_index", bytes([n]) * 1500) for n in range(6)],
+    ("pagefind-entry.json", b'{"version":"1.5.2"}'),
+]
+
+
+def render_get_files_answer(files: list[tuple[str, bytes]]) -> bytes:
+    listed = [{"path": name, "content": base64.b64encode(data).decode()} for name, data in files]
+    answer = {"message_id": 7, "payload": {"type": "GetFiles", "files": listed}}
+    return json.dumps(answer).encode()
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64, 1 << 20])
+def test_the_files_answer_is_taken_file_by_file_in_any_chunks(size: int) -> None:
+    answer = render_get_files_answer(FILES)
+    scanner = FileListScanner()
+    taken = []
+    largest = 0
+    for at in range(0, len(answer), size):
+        scanner.feed(answer[at : at + size])
+        taken += scanner.take_files()
+        largest = max(largest, len(scanner.buffer))
+    assert taken == FILES
+    assert scanner.finish() is None
+    if size < 64:  # never the whole answer held, only the file being read
+        assert largest < len(answer) / 4
+
+
+def test_an_error_answer_or_a_cut_one_is_reported() -> None:
+    scanner = FileListScanner()
+    scanner.feed(b'{"message_id":7,"payload":{"type":"Error","message":"no such index"}}')
+    assert list(scanner.take_files()) == []
+    assert scanner.finish() == {
+        "message_id": 7,
+        "payload": {"type": "Error", "message": "no such index"},
+    }
+    cut = FileListScanner()
+    cut.feed(render_get_files_answer(FILES)[:-40])
+    list(cut.take_files())
+    with pytest.raises(SearchError, match="cut short"):
+        cut.finish()
+    bad = FileListScanner()
+    bad.feed(b'{"payload":{"files":[{"path":"a.js","content":"not base64!"}]}}')
+    with pytest.raises(SearchError, match="malformed"):
+        list(bad.take_files())
