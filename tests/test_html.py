@@ -21,10 +21,16 @@ from linkdigest.site.html import (
 from linkdigest.site.linkspage import (
     DigestSource,
     collect_link_rows,
+    count_digest_rows,
+    count_month_groups,
     find_featured_before,
     group_rows_by_month,
+    iter_month_groups,
+    list_digest_rows,
+    order_published,
     render_links_json,
 )
+from linkdigest.site.pagememo import DerivedView, Fingerprinter
 
 
 def convert(text: str) -> str:
@@ -248,3 +254,51 @@ def test_digest_html_survives_the_content_cache_with_its_markup() -> None:
             type(entry.title) is str and entry.featured_before == value.entries[0].featured_before
         )
     assert [r.title for r in featured.entries[0].featured_before] == ["May"]
+
+
+def test_months_made_one_at_a_time_are_the_grouped_rows() -> None:
+    sources = [
+        source("June", "2026-06-30", ["https://c.example/"]),
+        source("Empty", "2026-06-15", []),
+        source("Early June", "2026-06-01", ["https://d.example/", "https://e.example/"]),
+        source("Links-less May", "2026-05-31", ["javascript:void(0)"]),
+        source("April", "2026-04-30", ["https://a.example/"]),
+        source("Draft", "2026-03-31", ["https://b.example/"], published=False),
+    ]
+    published = order_published(sources)
+    made: list[str] = []
+
+    def rows_of(each: DigestSource) -> tuple:
+        made.append(each.ref.title)
+        return list_digest_rows(each)
+
+    months = iter_month_groups(published, rows_of)
+    first = next(months)
+    assert made == ["June", "Early June"]  # the next month's rows are not made yet
+    grouped = [first, *months]
+    assert grouped == group_rows_by_month(collect_link_rows(sources))
+    assert [g.key for g in grouped] == ["2026-06", "2026-04"]
+    assert count_month_groups(published) == len(grouped)
+    assert [count_digest_rows(s) for s in published] == [
+        len(list_digest_rows(s)) for s in published
+    ]
+
+
+def test_a_derived_view_is_a_sequence_made_anew_and_fingerprinted_by_its_source() -> None:
+    calls: list[int] = []
+
+    def make() -> list[int]:
+        calls.append(1)
+        return [10, 20, 30]
+
+    view = DerivedView(make, 3, source=("inputs", 1))
+    assert (len(view), list(view), list(view), bool(view)) == (3, [10, 20, 30], [10, 20, 30], True)
+    assert len(calls) == 2  # nothing kept between walks
+    assert (view[0], view[2], view[-1], view[1:], view[::-2]) == (10, 30, 30, [20, 30], [30, 10])
+    for wrong in (3, -4):
+        with pytest.raises(IndexError):
+            view[wrong]
+    assert not DerivedView(list, 0, source=())
+    fingerprints = Fingerprinter()
+    assert fingerprints.of(view) == fingerprints.of(DerivedView(list, 0, source=("inputs", 1)))
+    assert fingerprints.of(view) != fingerprints.of(DerivedView(make, 3, source=("inputs", 2)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from linkdigest.format.text import render_plain_text
@@ -121,7 +121,7 @@ def list_row_inputs(sources: Iterable[DigestSource]) -> list[RowInputs]:
                 (
                     section.title,
                     tuple(
-                        (e.title, e.url, e.domain, str(e.summary_html), e.anchor)
+                        (e.title, e.url, e.domain, e.summary_html, e.anchor)
                         for e in section.entries
                     ),
                 )
@@ -130,6 +130,30 @@ def list_row_inputs(sources: Iterable[DigestSource]) -> list[RowInputs]:
         )
         for source in sources
     ]
+
+
+def count_digest_rows(source: DigestSource) -> int:
+    """``len(list_digest_rows(source))``, without making the rows."""
+    return sum(1 for section in source.digest.sections for entry in section.entries if entry.url)
+
+
+def count_month_groups(sources: Iterable[DigestSource]) -> int:
+    """``len(group_rows_by_month(...))`` of the sources' rows, without making them."""
+    return len({source.ref.date[:7] for source in sources if count_digest_rows(source)})
+
+
+def iter_month_groups(
+    sources: Iterable[DigestSource], rows_of: Callable[[DigestSource], Sequence[LinkRow]]
+) -> Iterator[MonthGroup]:
+    """``group_rows_by_month`` of the sources' rows (``rows_of`` each), one month's rows
+    made at a time, as it is reached: the groups are never all held."""
+    months: dict[str, list[DigestSource]] = {}
+    for source in sources:
+        if count_digest_rows(source):
+            months.setdefault(source.ref.date[:7], []).append(source)
+    for key, members in months.items():
+        rows = tuple(row for source in members for row in rows_of(source))
+        yield MonthGroup(key, render_month_label(key), rows)
 
 
 def group_rows_by_month(rows: Iterable[LinkRow]) -> list[MonthGroup]:

@@ -35,17 +35,18 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import marshal
 import os
 import pickle
 import threading
 import types
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from linkdigest.files import FileStamp, read_file_stamp, write_text_atomic
 
@@ -150,8 +151,8 @@ class Fingerprinter:
                 return known[1]
         reductions = self.reductions
         result = self._compute(value, depth)
-        if isinstance(value, Derived):  # its source is kept: holding the rows would keep
-            return result  # 30,000 of them to the end of the build, for one cheap lookup
+        if isinstance(value, Derived | DerivedView):  # its source is kept: holding the rows
+            return result  # would keep 30,000 of them to the build's end, for one lookup
         free = self.reductions == reductions  # no reducer saw the depth: the same at any depth
         self.seen[(id(value), -1 if free else depth)] = (value, result)
         return result
@@ -264,6 +265,41 @@ class Derived(list[Any]):
     def __init__(self, items: Iterable[Any], source: Any) -> None:
         super().__init__(items)
         self.source = source
+
+    def __fingerprint__(self) -> Any:
+        return self.source
+
+
+class DerivedView(Sequence[Any]):
+    """``Derived`` without the list: its items are made anew each time it is walked (by
+    ``make``) and never held, for pages whose rows would be tens of megabytes (the links
+    page's 30,000). Its length is known ahead; indexing walks it (templates loop)."""
+
+    def __init__(self, make: Callable[[], Iterable[Any]], length: int, source: Any) -> None:
+        self.make = make
+        self.length = length
+        self.source = source
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.make())
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return list(self)[index]
+        position = index + self.length if index < 0 else index
+        if not 0 <= position < self.length:
+            raise IndexError(index)
+        return next(itertools.islice(self, position, None))
+
+    def __bool__(self) -> bool:
+        return self.length > 0
 
     def __fingerprint__(self) -> Any:
         return self.source

@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -81,16 +82,18 @@ from linkdigest.site.images import read_image_size, render_image_attributes, res
 from linkdigest.site.linkspage import (
     DigestSource,
     LinkRow,
+    count_digest_rows,
+    count_month_groups,
     find_featured_before,
-    group_rows_by_month,
     iter_joined_links_json,
+    iter_month_groups,
     list_digest_rows,
     list_row_inputs,
     order_published,
     render_rows_json,
 )
 from linkdigest.site.navigation import pair_neighbours
-from linkdigest.site.pagememo import Derived, Unfingerprintable, render_plain_fingerprint
+from linkdigest.site.pagememo import DerivedView, Unfingerprintable, render_plain_fingerprint
 from linkdigest.site.postchecks import (
     HELD_BACK,
     SourceCheck,
@@ -570,15 +573,28 @@ class LinksPageGenerator(Generator):
     def generate_output(self, writer: Any) -> None:
         # The rows follow from the digests' sections: the writer's memo fingerprints those
         # (a few per digest, and the same objects from one devserver build to the next),
-        # not 30,000 rows.
+        # not 30,000 rows. The rows and months are views, made as the page is written and
+        # let go month by month (23 MiB at 1,000 digests, all held, was the build's peak).
         sources = self.context.get("digest_sources", [])
         inputs = list_row_inputs(sources)
         settings = self.settings
         site = settings.get("SITEURL", "")
         kept = KeptRows(site, keep=bool(settings.get("KEEP_URL_CACHES")))
         by_source = {id(source): each for source, each in zip(sources, inputs, strict=True)}
-        published = [(source, by_source[id(source)]) for source in order_published(sources)]
-        rows = Derived([row for pair in published for row in kept.rows(*pair)], inputs)
+        published = order_published(sources)
+        counts = [count_digest_rows(source) for source in published]
+
+        def rows_of(source: DigestSource) -> tuple[LinkRow, ...]:
+            return kept.rows(source, by_source[id(source)])
+
+        def all_rows() -> Iterator[LinkRow]:
+            for source in published:
+                yield from rows_of(source)
+
+        rows = DerivedView(all_rows, sum(counts), inputs)
+        groups = DerivedView(
+            lambda: iter_month_groups(published, rows_of), count_month_groups(published), inputs
+        )
         months = MonthFragments(self, inputs, getattr(writer, "fingerprints", None))
         writer.write_file(
             setting(settings, "DIGEST_LINKS_SAVE_AS"),
@@ -588,7 +604,7 @@ class LinksPageGenerator(Generator):
             url=setting(settings, "DIGEST_LINKS_URL"),
             page_name="links",
             link_rows=rows,
-            link_groups=Derived(group_rows_by_month(rows), inputs),
+            link_groups=groups,
             month_html=months.render,
             linkdigest_streamed=True,  # our writer writes it as it renders (10 MB at 1,000)
         )
@@ -596,8 +612,7 @@ class LinksPageGenerator(Generator):
         json_name = setting(settings, "DIGEST_LINKS_JSON_SAVE_AS")
 
         def write_json(path: str) -> None:
-            counts = [len(kept.rows(*pair)) for pair in published]
-            parts = zip(counts, (kept.json(pair[1]) for pair in published), strict=True)
+            parts = zip(counts, (kept.json(s, by_source[id(s)]) for s in published), strict=True)
             write_chunks_atomic(path, iter_joined_links_json(parts, total=sum(counts)))
             logger.info("digest: wrote %d links to %s", len(rows), path)
 
@@ -605,14 +620,15 @@ class LinksPageGenerator(Generator):
             writer.write_derived(json_name, {"rows": inputs, "site": site}, write_json)
         else:
             write_json(os.path.join(self.output_path, json_name))
-        kept.keep()
+        kept.keep(inputs)
 
 
 class KeptRows:
     """Each digest's links page rows and its part of ``links.json``, made from its
     RowInputs (all they are made of); under the devserver (``KEEP_URL_CACHES``) kept in this
     process for the next build while those inputs and the site URL are the same, so an edit
-    makes one digest's rows again, not 30,000. A build that ends its process keeps nothing."""
+    makes one digest's rows again, not 30,000. A build that ends its process keeps nothing,
+    not even for the length of the build: each digest's rows are made when asked for."""
 
     kept: ClassVar[dict[Any, tuple[tuple[LinkRow, ...], list[str]]]] = {}
     site: ClassVar[str] = ""
@@ -625,23 +641,32 @@ class KeptRows:
         self.used: dict[Any, tuple[tuple[LinkRow, ...], list[str]]] = {}
 
     def rows(self, source: DigestSource, inputs: Any) -> tuple[LinkRow, ...]:
+        if not self.keeping:
+            return list_digest_rows(source)
         known = self.used.get(inputs) or KeptRows.kept.get(inputs)
         if known is None:
             known = (list_digest_rows(source), [])
         self.used[inputs] = known
         return known[0]
 
-    def json(self, inputs: Any) -> str:
-        """The digest's part of ``links.json`` (its rows were asked for first)."""
-        rows, text = self.used[inputs]
+    def json(self, source: DigestSource, inputs: Any) -> str:
+        """The digest's part of ``links.json``."""
         if not self.keeping:  # made as it is written, not held: links.json is streamed
-            return render_rows_json(rows, KeptRows.site)
+            return render_rows_json(list_digest_rows(source), KeptRows.site)
+        rows = self.rows(source, inputs)
+        text = self.used[inputs][1]
         if not text:
             text.append(render_rows_json(rows, KeptRows.site))
         return text[0]
 
-    def keep(self) -> None:
-        KeptRows.kept = self.used if self.keeping else {}
+    def keep(self, inputs: Iterable[Any]) -> None:
+        """For the next build: the digests of ``inputs`` (this build's), made now or kept
+        from before (a build whose page and links.json were current made none)."""
+        if not self.keeping:
+            KeptRows.kept = {}
+            return
+        known = {**KeptRows.kept, **self.used}
+        KeptRows.kept = {each: known[each] for each in inputs if each in known}
 
 
 class MonthFragments:
