@@ -142,6 +142,9 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
         self.environments: dict[Any, str | None] = {}  # Jinja environment -> its build key
         self.templates: dict[tuple[str, ...], str] = {}  # template folders -> their bytes' key
         self.pending: dict[str, tuple[str, str, frozenset[str]]] = {}  # path: page, key, reads
+        # Pages of one template read the same names: each set is kept once (a set of thirty
+        # names per page was 6 MiB at 1,000 digests).
+        self.name_sets: dict[frozenset[str], frozenset[str]] = {}
         self.current: set[str] = set()  # full paths found current: nothing to write
         self.rendered = self.skipped = 0
         CURRENT[:] = [self]
@@ -183,6 +186,7 @@ class UnchangedFilesWriter(Writer):  # type: ignore[misc]
                 text = str(template.render(localcontext))
         self.rendered += 1
         read = frozenset(names | ALWAYS_READ)
+        read = self.name_sets.setdefault(read, read)  # one set per kind of page, not per page
         key = self.page_key(build_key, page, read, localcontext)
         stamp = read_file_stamp(path) if streamed else None
         if key is not None and streamed and stamp is not None:
