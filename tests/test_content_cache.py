@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import pickle
 import shutil
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from linkdigest.files import remove_stale_folders, write_chunks_if_changed, write_pickle_atomic
+from linkdigest.site.readahead import fork_pickle_write
 from tests.conftest import CONTENT, run_pelican
 
 
@@ -67,6 +70,38 @@ def test_a_save_that_fails_half_way_leaves_the_old_cache(tmp_path: Path, compres
         write_pickle_atomic(path, {"a.md": "x" * 100_000, "b.md": lambda: None}, compressed)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_cache_saved_by_a_forked_process_is_whole_or_says_why_not(tmp_path: Path) -> None:
+    path = tmp_path / "ArticlesGenerator-Readers"
+    value = {f"{n}.md": (float(n), (f"<p>{n}</p>" * 50, {"n": n})) for n in range(2000)}
+    saving = fork_pickle_write(path, value, compressed=True)
+    assert saving.pid != os.getpid()
+    assert saving.wait() is None
+    assert pickle.loads(gzip.decompress(path.read_bytes())) == value
+    before = path.read_bytes()
+    failing = fork_pickle_write(path, {"a.md": "x" * 100_000, "b.md": lambda: None})
+    assert "lambda" in (failing.wait() or "")
+    killed = fork_pickle_write(path, {f"{n}": "x" * 1000 for n in range(200_000)})
+    os.kill(killed.pid, signal.SIGKILL)
+    assert "stopped before it was done" in (killed.wait() or "")
+    assert path.read_bytes() == before  # the cache as it was, and no temporary file left
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_build_whose_cache_cannot_be_saved_warns_and_is_whole(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    assert run_pelican(content, tmp_path).returncode == 0
+    cache_file = next((tmp_path / "cache").rglob("ArticlesGenerator-Readers"))
+    cache_file.unlink()
+    (cache_file / "in-the-way").mkdir(parents=True)  # no file can be put there, even by root
+    build = run_pelican(content, tmp_path)
+    assert build.returncode == 0, build.log
+    assert "Could not save cache" in build.log and "ArticlesGenerator-Readers" in build.log
+    page = next(build.output.glob("posts/*/*/sqlite-for-small-tools/index.html"))
+    assert "<title>" in page.read_text(encoding="utf-8")
+    assert not [p for p in (tmp_path / "cache").rglob(".*.tmp")]
 
 
 def test_caches_of_other_code_unused_for_a_week_are_removed(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import io
 import logging
 import os
@@ -46,9 +47,10 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from linkdigest.files import read_file_stamp
+from linkdigest.files import read_file_stamp, write_pickle_atomic
 
 WAIT = 60.0  # seconds without a word from a worker before it is taken for stuck
 FRAME = struct.Struct("!Q")
@@ -301,3 +303,51 @@ class _SharedUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> object:
         return self.shared[pid]
+
+
+@dataclass
+class BackgroundWrite:
+    """A file written by a process forked for it (``fork_pickle_write``)."""
+
+    pid: int
+    fd: int
+    path: str
+
+    def wait(self) -> str | None:
+        """Once the process has ended: None if the file was written, else why not (a
+        temporary file a killed process left is removed)."""
+        parts = []
+        while chunk := os.read(self.fd, 1 << 16):
+            parts.append(chunk)
+        os.close(self.fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        said = b"".join(parts).decode("utf-8", "replace")
+        if said == "ok":
+            return None
+        if not said:  # killed: the temporary file it was writing is still there
+            target = Path(self.path)
+            for left in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+                left.unlink(missing_ok=True)
+        return said or "the process writing it stopped before it was done"
+
+
+def fork_pickle_write(
+    path: str | os.PathLike[str], value: Any, compressed: bool = False
+) -> BackgroundWrite:
+    """``write_pickle_atomic(path, value, compressed)`` in a process forked for it, while
+    this one goes on: pickling a content cache (37 MB at 1,000 digests, half a second) takes
+    neither this process's time nor its memory (the pickler's memo of every object, and
+    the compressed stream, 28 MiB at the build's peak). Its pages are shared until written."""
+
+    def work(fd: int) -> None:
+        try:
+            write_pickle_atomic(path, value, compressed)
+            said = "ok"
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+            said = str(error) or type(error).__name__
+        with contextlib.suppress(OSError):
+            os.write(fd, said.encode("utf-8", "replace"))
+
+    pid, fd = fork_piped(work)
+    return BackgroundWrite(pid, fd, str(path))
