@@ -138,6 +138,14 @@ def read_file_stamp(path: str | os.PathLike[str]) -> FileStamp | None:
     return FileStamp(status.st_size, status.st_mtime_ns, status.st_ino)
 
 
+def read_change_stamp(path: str | os.PathLike[str]) -> tuple[int, int, int, int]:
+    """Inode, size, modification and change times (ns): unlike the modification time
+    alone, it changes when the bytes change with the size and the time kept (``touch -r``,
+    sync tools, a file put back from a backup). Raises OSError for a missing file."""
+    status = os.stat(path)
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
 def read_file_mode(path: Path) -> int:
     """The permission bits of ``path``, or those a new file gets under the umask."""
     try:

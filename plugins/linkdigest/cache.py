@@ -14,6 +14,11 @@ A save is made by a process forked for it (``CACHE_SAVE_FORKED``, on by default 
 processes can fork): pickling the cache took the build half a second and, for the pickler's
 memo of every object, 28 MiB at its peak (1,000 digests). ``finalized`` waits for it, and a
 save that failed is the same warning as one made here.
+
+With CHECK_MODIFIED_METHOD = "mtime" (Pelican's default), a file's stamp in the cache is
+``read_change_stamp``'s (inode, size, modification and change times) instead of its
+modification time alone: a post whose bytes changed with its size and time kept (``touch
+-r``, a sync tool) was served from the cache as it was, for good.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ import pickle
 from typing import Any
 
 from pelican import signals
-from pelican.cache import FileDataCacher
+from pelican.cache import FileDataCacher, FileStampDataCacher
 
-from linkdigest.files import write_pickle_atomic
+from linkdigest.files import read_change_stamp, write_pickle_atomic
 from linkdigest.site.readahead import BackgroundWrite, can_fork, fork_pickle_write
 
 logger = logging.getLogger(__name__)
 PELICAN_SAVE = FileDataCacher.save_cache
+PELICAN_FILE_STAMP = FileStampDataCacher._get_file_stamp
 SAVING: list[BackgroundWrite] = []  # caches being saved by forked processes
 
 
@@ -87,7 +93,19 @@ def warn_unsaved(path: str, why: str) -> None:
     logger.warning("Could not save cache %s\n ... %s", path, why)
 
 
+def get_file_stamp(cacher: Any, filename: str) -> Any:
+    """Pelican's ``_get_file_stamp``, with ``read_change_stamp`` for its modification time
+    (the cachers set the method only once ``readers_init`` has been sent: hence here)."""
+    if getattr(cacher, "_filestamp_func", None) is os.path.getmtime:
+        try:
+            return read_change_stamp(filename)
+        except OSError:
+            pass  # Pelican's own warning, below
+    return PELICAN_FILE_STAMP(cacher, filename)
+
+
 def register() -> None:
+    FileStampDataCacher._get_file_stamp = get_file_stamp  # type: ignore[method-assign]
     signals.readers_init.connect(save_only_changes)
     signals.article_generator_init.connect(save_only_changes)
     signals.page_generator_init.connect(save_only_changes)
