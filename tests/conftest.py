@@ -82,22 +82,26 @@ def run_pelican(
     args: tuple[str, ...] = (),
 ) -> Build:
     """Run the real `pelican` command in a subprocess (fresh logging state every time), its
-    output piped; ``columns``: COLUMNS in its environment (None: not set)."""
+    output piped; ``columns``: COLUMNS in its environment (None: not set). The settings
+    file is written anew each time (so no build finds its inputs unchanged)."""
     output = folder / output_name
     settings = write_settings(folder, content, output, production=production, extra=extra)
-    command = [
-        sys.executable,
-        "-m",
-        "pelican",
-        str(content),
-        "-o",
-        str(output),
-        "-s",
-        str(settings),
-    ]
     if fatal:
-        command += ["--fatal", "warnings"]
-    command += args
+        args = ("--fatal", "warnings", *args)
+    return run_pelican_with(settings, content, output, args=args, columns=columns)
+
+
+def run_pelican_with(
+    settings: Path,
+    content: Path,
+    output: Path,
+    *,
+    args: tuple[str, ...] = (),
+    columns: str | None = "400",
+) -> Build:
+    """``run_pelican`` with a settings file already written (run in its folder)."""
+    command = [sys.executable, "-m", "pelican", str(content), "-o", str(output)]
+    command += ["-s", str(settings), *args]
     env = {
         "PATH": "/usr/bin:/bin",
         "TERM": "dumb",
@@ -107,7 +111,7 @@ def run_pelican(
     if columns is not None:
         env["COLUMNS"] = columns
     result = subprocess.run(
-        command, capture_output=True, text=True, cwd=folder, env=env, timeout=300
+        command, capture_output=True, text=True, cwd=settings.parent, env=env, timeout=300
     )
     return Build(result.returncode, output, result.stdout + result.stderr)
 

@@ -62,6 +62,7 @@ class SiteBuilder:
     def __init__(self, content: Path, output: Path, settings: Path) -> None:
         self.arguments = [str(content), "-o", str(output), "-s", str(settings)]
         self.arguments += ["-e", "SEARCH_WAIT=false", "KEEP_URL_CACHES=true"]
+        self.arguments += ["BUILD_SKIP_UNCHANGED=false"]  # it sees the changes itself
         self.settings_path = settings
         self.settings_stamp: int | None = None
         self.pelican: Any = None

@@ -14,6 +14,7 @@ docstring names the signals it hooks and why:
 - ``writeahead``: pages written on every core;
 - ``writer``: pages and feeds written only when their text changed;
 - ``urls``: each post's address worked out once per build;
+- ``unchanged``: a build with nothing changed since the last one stops before it starts;
 - ``logs``: log lines never wrapped off a terminal;
 - ``record``: which pages the build wrote, from which source (for the checks of a built site).
 """
@@ -29,6 +30,7 @@ from . import (
     record,
     search,
     sitemap,
+    unchanged,
     urls,
     writeahead,
     writer,
@@ -38,7 +40,20 @@ from . import (
 # in the order they connected, so the links page is generated before the search index (and
 # pages are shared out to write on every core before the index's thread starts; posts'
 # addresses are pinned before either).
-PARTS = (logs, cache, readahead, digest, feeds, sitemap, urls, writeahead, search, writer, record)
+PARTS = (
+    logs,
+    cache,
+    readahead,
+    digest,
+    feeds,
+    sitemap,
+    urls,
+    writeahead,
+    search,
+    writer,
+    record,
+    unchanged,
+)
 
 
 def register() -> None:

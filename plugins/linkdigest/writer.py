@@ -510,6 +510,7 @@ HOW_IT_RUNS = frozenset(
     {
         "SEARCH_WAIT",
         "KEEP_URL_CACHES",
+        "BUILD_SKIP_UNCHANGED",
         "DIGEST_READ_WORKERS",
         "DIGEST_WRITE_WORKERS",
         "PAGE_MEMO",
