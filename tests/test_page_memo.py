@@ -312,8 +312,9 @@ def test_the_memo_round_trips_and_an_unreadable_one_is_empty() -> None:
 
 
 IN_PROCESS = """
-import json, pickle, sys
+import json, pickle, sys, threading
 from pathlib import Path
+from pelican import signals
 from pelican.log import init
 from linkdigest.site.devbuild import SiteBuilder
 from linkdigest.site.feeds import render_absolute_urls
@@ -332,6 +333,14 @@ def counting(file, *args, **kwargs):
 
 
 pickle.load = counting
+search_threads = []  # how many indexing threads ran while Pelican's run was finishing
+
+
+def at_finalized(_pelican):
+    search_threads.append(sum(t.name.startswith("search") for t in threading.enumerate()))
+
+
+signals.finalized.connect(at_finalized)
 builder = SiteBuilder(content, output, settings)
 report = {}
 memoized = Content.__dict__["get_content"].cache  # Pelican's, keyed by the post object
@@ -342,10 +351,11 @@ for step in ("first", "second", "third"):
         edited.write_text(text.replace("### [", f"### [{step} ", 1), encoding="utf-8")
     before = len(loads)
     outcome = builder.build()
-    if outcome.search is not None:
-        outcome.search.result()
+    indexed = outcome.search.result().documents if outcome.search is not None else 0
     report[step] = {
         "ok": outcome.ok,
+        "indexed": indexed,
+        "search threads at finalized": search_threads[-1],
         "error": outcome.error,
         "loads": len(loads) - before,
         "feed copies kept": render_absolute_urls.cache_info().currsize,
@@ -382,6 +392,9 @@ def test_builds_in_one_process_keep_the_content_cache_and_match_a_full_build(
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])
     assert all(step["ok"] for step in report.values()), report
+    # Each build's index is made, and started only once Pelican's run had returned.
+    assert all(step["indexed"] >= 10 for step in report.values()), report
+    assert all(step["search threads at finalized"] == 0 for step in report.values()), report
     assert report["second"]["loads"] == 0 and report["third"]["loads"] == 0, report
     # Posts' HTML made absolute for the feeds is not carried from one build to the next,
     # nor Pelican's memo of each post's HTML (it kept every build's posts alive).

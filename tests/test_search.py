@@ -306,6 +306,14 @@ def test_search_can_be_turned_off(tiny_site) -> None:
     assert "search.js" not in build.read("index.html")
 
 
+def test_a_build_that_does_not_wait_still_writes_the_index(tiny_site) -> None:
+    """SEARCH_WAIT = False outside the devserver (nobody to hand the index to): the index
+    starts with the search page, and `pelican` ends once it is written."""
+    build = tiny_site(site_files(), extra="SEARCH_WAIT = False\n")
+    assert build.returncode == 0, build.log
+    assert "kombucha" in " ".join(f["url"] for f in read_fragments(build.output))
+
+
 def test_the_search_page_works_without_javascript_as_a_signpost(search_site: Build) -> None:
     page = BeautifulSoup(search_site.read("search/index.html"), "html.parser")
     form = page.select_one("[data-search-page] form[role=search]")

@@ -31,7 +31,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +40,7 @@ from typing import Any
 from blinker import signal
 
 from linkdigest.files import FileStamp, read_file_stamp, write_pickle_atomic
-from linkdigest.site.search import SEARCH_INDEXING_SIGNAL, IndexReport
+from linkdigest.site.search import SEARCH_DEFERRED_SIGNAL, IndexReport
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +66,14 @@ class SiteBuilder:
         self.settings_path = settings
         self.settings_stamp: int | None = None
         self.pelican: Any = None
-        self.indexing: Future[IndexReport] | None = None
+        self.start_index: Callable[[], Future[IndexReport] | None] | None = None
         self.lock = threading.Lock()
         self.caches = KeptCaches()
-        signal(SEARCH_INDEXING_SIGNAL).connect(self.note_indexing, weak=False)
 
-    def note_indexing(self, _sender: Any, future: Future[IndexReport], **_: Any) -> None:
-        self.indexing = future
+    def note_index(
+        self, _sender: Any, start: Callable[[], Future[IndexReport] | None], **_: Any
+    ) -> None:
+        self.start_index = start
 
     def build(self) -> BuildOutcome:
         """Run the build; returns once the pages are written (the index may still run)."""
@@ -80,16 +81,22 @@ class SiteBuilder:
         with self.lock:
             forget_logged_messages()
             forget_memoized_posts()
-            self.indexing = None
+            self.start_index = None
             try:
                 self.load_pelican()
-                with self.caches.kept():
+                # Connected for this build only: another Pelican run in the process (a test's)
+                # starts its own index.
+                deferred = signal(SEARCH_DEFERRED_SIGNAL)
+                with self.caches.kept(), deferred.connected_to(self.note_index):
                     self.pelican.run()
             except Exception as error:  # whatever a plugin, a template or Pelican raises
                 self.pelican = None  # read the settings again next time
                 message = f"{type(error).__name__}: {error}"
                 return BuildOutcome(False, time.perf_counter() - started, message)
-        return BuildOutcome(True, time.perf_counter() - started, search=self.indexing)
+            seconds = time.perf_counter() - started
+            # Only now, with all of the build done: the index would slow what is left of it.
+            search = self.start_index() if self.start_index is not None else None
+        return BuildOutcome(True, seconds, search=search)
 
     def flush(self) -> None:
         """Write the content caches the last build changed (call once its pages are shown)."""

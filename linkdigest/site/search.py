@@ -71,9 +71,11 @@ FINGERPRINT_FILE = "linkdigest-fingerprint.txt"
 # Pagefind keeps one document per URL, so a digest's links document needs a URL of its own;
 # its sub-results replace the fragment with each link's anchor.
 LINKS_FRAGMENT = "#links"
-# The blinker signal the plugin sends, with the future of the index, when the build does not
-# wait for it (SEARCH_WAIT = False, as under `make devserver`).
-SEARCH_INDEXING_SIGNAL = "linkdigest.search_indexing"
+# The blinker signal the plugin sends when the build does not wait for the index
+# (SEARCH_WAIT = False, as under `make devserver`), with ``start``: a callable that starts the
+# index and returns its future (None: nothing to index). Its receiver (the devserver) calls it
+# once Pelican's run has returned; with no receiver, the index starts at once.
+SEARCH_DEFERRED_SIGNAL = "linkdigest.search_deferred"
 # One index at a time in a process: a devserver's next build may start while the last index
 # is still written, and both would swap the same folders.
 INDEXING = threading.Lock()
