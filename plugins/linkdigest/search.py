@@ -19,8 +19,8 @@ the browser reloads before the index is swapped in). Started earlier, the indexi
 (which makes the documents in Python, under the GIL) and Pagefind would slow the very work
 the browser waits for, on a machine with two cores: started in ``generate_output``, it slowed
 the static files' copy and the page memo's save after it by 0.1 to 0.4 s a rebuild. (Not at
-``finalized``: blinker calls a signal's receivers in no set order.) With nobody receiving the
-signal, the index starts in ``generate_output``.
+``finalized``: other plugins' receivers of it, connected after ours, run after it.) With
+nobody receiving the signal, the index starts in ``generate_output``.
 
 Settings (defaults below): SEARCH_ENABLED, SEARCH_WAIT, SEARCH_URL, SEARCH_SAVE_AS. A theme
 without a ``search`` template (Pelican's own themes) gets neither the search page nor the index.
