@@ -14,6 +14,7 @@ docstring names the signals it hooks and why:
 - ``writeahead``: pages written on every core;
 - ``writer``: pages and feeds written only when their text changed;
 - ``urls``: each post's address worked out once per build;
+- ``dates``: Pelican's date formatting remembered per date and format;
 - ``unchanged``: a build with nothing changed since the last one stops before it starts;
 - ``logs``: log lines never wrapped off a terminal;
 - ``record``: which pages the build wrote, from which source (for the checks of a built site).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from . import (
     cache,
+    dates,
     digest,
     feeds,
     logs,
@@ -48,6 +50,7 @@ PARTS = (
     feeds,
     sitemap,
     urls,
+    dates,
     writeahead,
     search,
     writer,
