@@ -408,3 +408,17 @@ def test_builds_in_one_process_keep_the_content_cache_and_match_a_full_build(
     # read again from the file) serves `pelican` in a process of its own, pages and all.
     _, rendered, unchanged = build(content, site)
     assert unchanged > 50 and rendered < unchanged / 2, (rendered, unchanged)
+
+
+def test_a_names_fingerprint_is_kept_only_while_it_holds_the_same_object() -> None:
+    """of_named: the last value of each name kept (the same object on most pages), never
+    taken for another value under that name."""
+    fingerprints = Fingerprinter()
+    posts = ["a", "b"]
+    assert fingerprints.of_named("articles", posts) == fingerprints.of(["a", "b"])
+    assert fingerprints.of_named("articles", posts) == fingerprints.of(posts)
+    other = ["a", "c"]
+    assert fingerprints.of_named("articles", other) == fingerprints.of(["a", "c"])
+    assert fingerprints.of_named("articles", other) != fingerprints.of(posts)
+    assert fingerprints.of_named("SITENAME", "x") != fingerprints.of_named("SITENAME", "y")
+    assert fingerprints.of_named("SITENAME", "x") == fingerprints.of("x")

@@ -111,10 +111,22 @@ class Fingerprinter:
         self.reductions = 0  # reducers called: a fingerprint made without any is depth-free
         self.carried = dict(carried or {})
         self.plain_seen: dict[int, tuple[Any, bytes]] = {}
+        self.by_name: dict[str, tuple[Any, bytes]] = {}  # see of_named
 
     def carry(self) -> dict[int, tuple[Any, bytes]]:
         """The plain values' fingerprints this build used, for the next build's."""
         return self.plain_seen
+
+    def of_named(self, name: str, value: Any) -> bytes:
+        """``of(value)``, for the value a page's context holds under ``name``: most names
+        hold the same object on every page of a build (the settings, the lists of posts), so
+        the last one's fingerprint is kept per name (one value each: nothing per page)."""
+        known = self.by_name.get(name)
+        if known is not None and known[0] is value:
+            return known[1]
+        fingerprint = self.of(value)
+        self.by_name[name] = (value, fingerprint)
+        return fingerprint
 
     def of(self, value: Any, depth: int = 0) -> bytes:
         """16 bytes that change whenever ``value`` (as a template can see it) does."""
@@ -340,7 +352,7 @@ def render_page_key(
     for name in sorted(names):
         digest.update(name.encode() + b"=")
         if name in context:
-            digest.update(fingerprints.of(context[name]))
+            digest.update(fingerprints.of_named(name, context[name]))
         else:
             digest.update(b"-")
     return digest.hexdigest()
