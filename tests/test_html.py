@@ -27,6 +27,7 @@ from linkdigest.site.linkspage import (
     group_rows_by_month,
     iter_month_groups,
     list_digest_rows,
+    list_row_inputs,
     order_published,
     render_links_json,
 )
@@ -302,3 +303,28 @@ def test_a_derived_view_is_a_sequence_made_anew_and_fingerprinted_by_its_source(
     fingerprints = Fingerprinter()
     assert fingerprints.of(view) == fingerprints.of(DerivedView(list, 0, source=("inputs", 1)))
     assert fingerprints.of(view) != fingerprints.of(DerivedView(make, 3, source=("inputs", 2)))
+
+
+def test_the_devserver_keeps_each_digests_row_inputs_while_its_digest_is_the_same() -> None:
+    """KeptInputs: the same RowInputs object for a digest object seen by the last build (so
+    the memo's fingerprint of it carries over), new ones for anything else; equal either way
+    to what list_row_inputs makes."""
+    from dataclasses import replace as copy_with
+
+    from pelican.plugins.linkdigest.digest import KeptInputs
+
+    may = source("May", "2026-05-31", ["https://a.example/"])
+    june = source("June", "2026-06-30", ["https://b.example/"])
+    first = KeptInputs.of([may, june], keep=True)
+    assert first == list_row_inputs([may, june])
+    # The next build: new DigestSource objects, May's digest the same object, June's re-read.
+    june_again = source("June", "2026-06-30", ["https://b.example/"])
+    second = KeptInputs.of([copy_with(may), june_again], keep=True)
+    assert second[0] is first[0] and second[1] is not first[1] and second[1] == first[1]
+    moved = copy_with(may, ref=copy_with(may.ref, url="posts/may/"))
+    hidden = copy_with(may, published=False)
+    for changed in (moved, hidden):
+        (again,) = KeptInputs.of([changed], keep=True)
+        assert again is not first[0] and again == list_row_inputs([changed])[0]
+    assert KeptInputs.of([may], keep=False)[0] is not first[0]
+    assert KeptInputs.kept == {}  # outside the devserver nothing is kept past its build

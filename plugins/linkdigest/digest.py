@@ -82,6 +82,7 @@ from linkdigest.site.images import read_image_size, render_image_attributes, res
 from linkdigest.site.linkspage import (
     DigestSource,
     LinkRow,
+    RowInputs,
     count_digest_rows,
     count_month_groups,
     find_featured_before,
@@ -576,8 +577,8 @@ class LinksPageGenerator(Generator):
         # not 30,000 rows. The rows and months are views, made as the page is written and
         # let go month by month (23 MiB at 1,000 digests, all held, was the build's peak).
         sources = self.context.get("digest_sources", [])
-        inputs = list_row_inputs(sources)
         settings = self.settings
+        inputs = KeptInputs.of(sources, keep=bool(settings.get("KEEP_URL_CACHES")))
         site = settings.get("SITEURL", "")
         kept = KeptRows(site, keep=bool(settings.get("KEEP_URL_CACHES")))
         by_source = {id(source): each for source, each in zip(sources, inputs, strict=True)}
@@ -621,6 +622,36 @@ class LinksPageGenerator(Generator):
         else:
             write_json(os.path.join(self.output_path, json_name))
         kept.keep(inputs)
+
+
+class KeptInputs:
+    """Each digest's RowInputs; under the devserver (``KEEP_URL_CACHES``) the very object
+    the last build made, while its digest is the same object (posts the content cache kept
+    loaded) with the same address and status: the memo then has its fingerprint from the
+    last build, and the 30,000 links' fields are not gathered again for each edit."""
+
+    kept: ClassVar[dict[int, tuple[DigestSource, RowInputs]]] = {}
+
+    @staticmethod
+    def of(sources: list[DigestSource], *, keep: bool) -> list[RowInputs]:
+        if not keep:
+            KeptInputs.kept = {}
+            return list_row_inputs(sources)
+        made: dict[int, tuple[DigestSource, RowInputs]] = {}
+        inputs = []
+        for source in sources:
+            known = KeptInputs.kept.get(id(source.digest))
+            if not (
+                known is not None
+                and known[0].digest is source.digest
+                and known[0].ref == source.ref
+                and known[0].published == source.published
+            ):
+                known = (source, list_row_inputs([source])[0])
+            made[id(source.digest)] = known
+            inputs.append(known[1])
+        KeptInputs.kept = made
+        return inputs
 
 
 class KeptRows:
