@@ -61,3 +61,38 @@ def test_a_build_that_stopped_before_its_end_is_unpinned_by_the_next() -> None:
     urls.pin_addresses([SimpleNamespace(articles=[])])
     assert post.url == "posts/2026/03/renamed/"
     urls.unpin_addresses()
+
+
+def test_static_links_are_pelicans_and_a_post_without_any_is_not_scanned() -> None:
+    """skip_plain_posts: Pelican's own answer wherever a link could be, and none asked of it
+    for HTML holding neither character of the default intrasite pattern."""
+    asked: list[Any] = []
+
+    def pelicans(post: Any) -> set[str]:
+        asked.append(post)
+        return set(PELICAN_STATIC_LINKS(post))
+
+    get_static_links = urls.skip_plain_posts(pelicans)
+    assert urls.skip_plain_posts(get_static_links) is get_static_links
+    linking = Article(
+        '<p><img src="{static}/images/room.png"> <a href="|attach|/notes.pdf">notes</a></p>',
+        metadata={"title": "Linking", "slug": "linking", "date": dt.datetime(2026, 3, 31)},
+        settings=settings(),
+    )
+    assert get_static_links(linking) == {"images/room.png", "notes.pdf"}
+    plain = article("plain")
+    assert get_static_links(plain) == set() == PELICAN_STATIC_LINKS(plain)
+    assert asked == [linking]
+    # Another pattern: Pelican's, whatever the HTML holds.
+    own = {**settings(), "INTRASITE_LINK_REGEX": "@(?P<what>static)@"}
+    other = Article(
+        '<p><img src="@static@/a.png"></p>',
+        metadata={"title": "Other", "slug": "other", "date": dt.datetime(2026, 3, 31)},
+        settings=own,
+    )
+    assert get_static_links(other) == {"a.png"} and asked[-1] is other
+
+
+PELICAN_STATIC_LINKS = getattr(Article.get_static_links, "__wrapped__", None) or (
+    Article.get_static_links
+)

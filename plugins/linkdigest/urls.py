@@ -14,10 +14,19 @@ digests (an eighth of a devserver rebuild went there). Signals, and why:
   (the devserver's) or pickled in a cache never carries this build's address.
 
 Connected before the write-ahead part, so that the workers it forks have them too.
+
+Pelican also looks for ``{static}`` and ``{attach}`` links in every post's HTML on every
+build (``get_static_links``: a regular expression over each tag of it, a twentieth of a
+devserver rebuild at 1,000 digests). A post whose HTML holds neither character the default
+``INTRASITE_LINK_REGEX`` starts with has none: ``get_static_links`` is wrapped (when the
+plugin is registered) to say so at once; any other pattern, or a post class of its own,
+goes to Pelican's.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 from pelican import signals
@@ -70,6 +79,41 @@ def unpin_addresses(_pelican: Any = None) -> None:
             post.__dict__.pop(f"override_{key}", None)
 
 
+DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"  # Pelican's INTRASITE_LINK_REGEX
+PELICAN_INTRASITE_REGEX = inspect.getattr_static(Content, "_get_intrasite_link_regex")
+
+
+def holds_no_intrasite_link(post: Any) -> bool:
+    """True when Pelican's intrasite pattern cannot match the post's raw HTML: it holds
+    neither ``{`` nor ``|`` and the pattern is Pelican's default (most posts)."""
+    raw = getattr(post, "_content", None)
+    return (
+        isinstance(raw, str)
+        and "{" not in raw
+        and "|" not in raw
+        and post.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
+        and inspect.getattr_static(type(post), "_get_intrasite_link_regex")
+        is PELICAN_INTRASITE_REGEX
+    )
+
+
+def skip_plain_posts(original: Any) -> Any:
+    """``Content.get_static_links``, answering at once for a post without intrasite links.
+    Wrapping twice wraps once."""
+    if getattr(original, "skips_plain_posts", False):
+        return original
+
+    @functools.wraps(original)
+    def get_static_links(post: Any) -> set[str]:
+        if holds_no_intrasite_link(post):
+            return set()
+        return set(original(post))
+
+    get_static_links.skips_plain_posts = True  # type: ignore[attr-defined]
+    return get_static_links
+
+
 def register() -> None:
+    Content.get_static_links = skip_plain_posts(Content.get_static_links)  # type: ignore[method-assign]
     signals.all_generators_finalized.connect(pin_addresses)
     signals.finalized.connect(unpin_addresses)

@@ -57,6 +57,7 @@ from linkdigest.site.pagememo import (
     write_memo,
 )
 
+from .urls import holds_no_intrasite_link
 from .writeahead import mine
 
 logger = logging.getLogger("pelican.writers")  # Pelican's messages, under Pelican's name
@@ -453,20 +454,15 @@ def resolved_content(post: Any) -> Any:
     """The post's HTML with its intrasite links resolved (``{filename}``, ``{static}``...),
     or its raw HTML when it holds none of the characters Pelican's default intrasite pattern
     starts with (most posts; resolving costs a regular-expression pass over the whole HTML)."""
-    raw = getattr(post, "_content", None)
     if (
-        isinstance(raw, str)
-        and "{" not in raw
-        and "|" not in raw
-        and post.settings.get("INTRASITE_LINK_REGEX") == DEFAULT_INTRASITE
+        holds_no_intrasite_link(post)
         and inspect.getattr_static(type(post), "get_content") is PELICAN_GET_CONTENT
         and not hasattr(post, "_get_content")
     ):
-        return raw
+        return post._content
     return post.get_content("")
 
 
-DEFAULT_INTRASITE = "[{|](?P<what>.*?)[|}]"
 PELICAN_GET_CONTENT = inspect.getattr_static(Content, "get_content")
 
 
