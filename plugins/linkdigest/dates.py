@@ -3,9 +3,10 @@
 Pelican formats dates with its own ``pelican.utils.strftime`` (two regular-expression passes
 over the format and a ``datetime.strftime`` per directive): each post's shown date, every
 address with a date in it (``{date:%Y}``), every period archive and the templates'
-``strftime`` filter. At 1,000 digests that is some 18,000 calls and a tenth of a devserver
-rebuild, for a few thousand distinct answers. Here the function is replaced, when the plugin
-is registered, by one that remembers each answer (``remember_strftime``).
+``strftime`` filter. At 1,000 digests that is some 22,000 calls and 0.26 s of a devserver
+rebuild, for a few thousand distinct answers (0.11 s with them remembered). Here the
+function is replaced, when the plugin is registered, by one that remembers each answer
+(``remember_strftime``).
 
 The key is the date's fields, not the date object: two aware datetimes of the same instant
 in different zones are equal, but their text is not. So it is the exact kind (plain

@@ -578,9 +578,10 @@ class LinksPageGenerator(Generator):
         # let go month by month (23 MiB at 1,000 digests, all held, was the build's peak).
         sources = self.context.get("digest_sources", [])
         settings = self.settings
-        inputs = KeptInputs.of(sources, keep=bool(settings.get("KEEP_URL_CACHES")))
+        keep = bool(settings.get("KEEP_URL_CACHES"))  # the devserver's: kept for its next build
+        inputs = KeptInputs.of(sources, keep=keep)
         site = settings.get("SITEURL", "")
-        kept = KeptRows(site, keep=bool(settings.get("KEEP_URL_CACHES")))
+        kept = KeptRows(site, keep=keep)
         by_source = {id(source): each for source, each in zip(sources, inputs, strict=True)}
         published = order_published(sources)
         counts = [count_digest_rows(source) for source in published]
