@@ -172,7 +172,8 @@ def test_a_digest_is_indexed_as_its_prose_and_as_its_links() -> None:
     assert headings[1].get_text() == html.escape(EVIL_TITLE, quote=False)
     assert not page.select("main img")
     where = json.loads(page.select_one('[data-pagefind-meta="links"]').get_text())
-    assert where[headings[0]["id"]] == ["example.org", "Articles"]
+    expected = [[e.domain, s.title] for s in source.digest.sections for e in s.entries]
+    assert where == expected and where[0] == ["example.org", "Articles"]  # heading by heading
     assert page.select_one('[data-pagefind-meta="title"]').get_text() == source.ref.title
 
 
@@ -443,10 +444,8 @@ def test_pagefind_finds_posts_apart_from_links(
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (CI installs none): skipped")
-def test_the_search_page_shows_results_in_a_real_browser(
-    served: LocalServer, tmp_path: Path
-) -> None:
+def render_search_page(served: LocalServer, tmp_path: Path, query: str) -> BeautifulSoup:
+    """The search page for ``query`` as headless Chromium leaves it, once it shows a status."""
     command = [
         str(CHROMIUM),
         "--headless",
@@ -457,24 +456,43 @@ def test_the_search_page_shows_results_in_a_real_browser(
         # Virtual time runs the page's timers and fetches to completion before the dump.
         "--virtual-time-budget=15000",
         "--dump-dom",
-        served.url("/search/?q=onerror+bakery"),
+        served.url(f"/search/?q={query}"),
     ]
     # Fetches run in real time beside the virtual clock: on a busy machine the dump can come
     # before the answer, so a page still waiting is loaded again (at most five times).
     for _attempt in range(5):
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
         page = BeautifulSoup(result.stdout, "html.parser")
-        status = page.select_one("[data-search-page] .search-status").get_text()
-        if status:
+        status = page.select_one("[data-search-page] .search-status")
+        if status is not None and status.get_text():
             break
-    assert status == "Links from 1 digest", result.stdout[-2000:]
-    titles = [a.get_text() for a in page.select("[data-search-page] .search-result a")]
+    return page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (CI installs none): skipped")
+def test_the_search_page_shows_results_in_a_real_browser(
+    served: LocalServer, tmp_path: Path
+) -> None:
+    page = render_search_page(served, tmp_path, "onerror+bakery")
+    status = page.select_one("[data-search-page] .search-status").get_text()
+    assert status == "Links from 1 digest", str(page)[-2000:]
+    results = page.select("[data-search-page] .search-result")
+    titles = [result.select_one("a").get_text() for result in results]
     assert sorted(titles) == sorted(["How queues fail under load", EVIL_TITLE])
     assert not page.select(".search-results img")  # the web's title stayed text
-    first = page.select_one("[data-search-page] .search-result")
-    assert first.select_one(".domain").get_text() in ("example.org", "evil.example")
-    assert first.select_one(".search-excerpt mark")
-    assert "Month summary - March 2026" in first.select_one(".search-where").get_text()
+    domains = {"How queues fail under load": "example.org", EVIL_TITLE: "evil.example"}
+    for result, title in zip(results, titles, strict=True):
+        assert result.select_one(".domain").get_text() == domains[title]  # its own, in order
+        assert result.select_one(".search-where").get_text() == (
+            "Link in Month summary - March 2026 · Articles"
+        )
+    assert results[0].select_one(".search-excerpt mark")
+    # The digest's last link, in its second section: each sub-result finds its own place.
+    page = render_search_page(served, tmp_path, "zeppelin")
+    result = page.select_one("[data-search-page] .search-result")
+    assert result.select_one("a").get_text() == "Caching talk", str(page)[-2000:]
+    assert result.select_one(".domain").get_text() == "youtube.com"
+    assert result.select_one(".search-where").get_text().endswith("· Videos")
     assert not served.unexpected
 
 

@@ -66,12 +66,16 @@
     if (!data.filters?.kind?.includes("link")) {
       return [{ title: data.meta.title, url: data.url, text: data.excerpt }];
     }
-    const links = JSON.parse(data.meta.links || "{}");
+    // [domain, section] per h3 in order (an older index: keyed by anchor id).
+    const links = JSON.parse(data.meta.links || "[]");
+    const order = (data.anchors || []).filter((a) => /^h3$/i.test(a.element)).map((a) => a.id);
+    const at = (sub) =>
+      Array.isArray(links) ? links[order.indexOf(sub.anchor.id)] : links[sub.anchor.id];
     return data.sub_results
-      .filter((sub) => sub.anchor && links[sub.anchor.id])
+      .filter((sub) => sub.anchor && Array.isArray(at(sub)))
       .sort((a, b) => b.locations.length - a.locations.length)
       .map((sub) => {
-        const [domain, section] = links[sub.anchor.id];
+        const [domain, section] = at(sub);
         const where = `Link in ${unescape(data.meta.title)}${section ? ` · ${section}` : ""}`;
         return { title: sub.title, url: sub.url, text: sub.excerpt, domain, where };
       });
