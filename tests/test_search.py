@@ -177,6 +177,27 @@ def test_a_digest_is_indexed_as_its_prose_and_as_its_links() -> None:
     assert page.select_one('[data-pagefind-meta="title"]').get_text() == source.ref.title
 
 
+def test_only_the_link_headings_of_a_links_document_carry_ids() -> None:
+    # Written by someone else: headings and ids inside summaries, quoted every way.
+    text = DIGEST.replace(
+        "> Backpressure explained with bakery lines.",
+        """> Backpressure <h3 id="sneaky">Inner</h3> <span ID='x' class="c">y</span>"""
+        """ <b id=z>bold</b> <i data-note="id=no" id>it</i> <a href="/x?id=1">q</a>""",
+    )
+    digest = render_digest_html(parse_digest(text), Markdown(output_format="html").convert)
+    ref = DigestRef("Month summary - March 2026", "posts/2026/03/2026-march-links/", "2026-03-31")
+    _, links = select_search_documents(
+        [ContentRef(ref.url, ref.title, "published", "")], [DigestSource(ref, digest, True)], "en"
+    )
+    page = BeautifulSoup(links.html, "html.parser")
+    assert [tag["id"] for tag in page.select("[id]")] == [e.anchor for e in digest.entries]
+    assert [h.get_text() for h in page.select("h3")][1] == "Inner"  # the text stays
+    assert page.select_one("span")["class"] == ["c"] and page.select_one("a")["href"] == "/x?id=1"
+    assert page.select_one("i")["data-note"] == "id=no"
+    where = json.loads(page.select_one('[data-pagefind-meta="links"]').get_text())
+    assert len(where) == len(page.select("h3[id]")) == 3
+
+
 def test_unpublished_digests_give_no_links() -> None:
     item = ContentRef("posts/2026/03/2026-march-links/", "M", "draft", "")
     assert select_search_documents([item], [digest_source(published=False)], "en") == []

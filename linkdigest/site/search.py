@@ -52,6 +52,7 @@ from linkdigest.files import read_file_stamp, write_text_atomic
 from linkdigest.site.feeds import render_embeddable_json
 from linkdigest.site.html import DigestHtml
 from linkdigest.site.linkspage import DigestSource
+from linkdigest.site.sanitize import ATTRIBUTE, SOURCE_TAG
 
 # Written by Pagefind for its own UI packages, which this site never loads (our search.js
 # talks to pagefind.js directly); left out of the output so nobody links them by mistake.
@@ -179,7 +180,7 @@ def render_links_document(source: DigestSource, language: str) -> str:
     links_meta = render_embeddable_json(json.dumps(where, ensure_ascii=False)).strip()
     entries = [
         f'<h3 id="{html.escape(entry.anchor)}">{html.escape(entry.title)}</h3>\n'
-        f"{entry.summary_html}"
+        f"{render_without_ids(entry.summary_html)}"
         for entry in digest.entries
     ]
     return render_document(
@@ -189,6 +190,26 @@ def render_links_document(source: DigestSource, language: str) -> str:
         "</div>\n" + "\n".join(entries) + "</main>",
         language,
     )
+
+
+HAS_ID = re.compile(r"\sid(?=[\s=/>])", re.IGNORECASE)
+
+
+def render_without_ids(fragment: str) -> str:
+    """``fragment`` with no ``id`` attribute on any tag. In a links document only the link
+    headings carry one: search.js finds a link's place (its domain and section) by counting
+    the document's ``h3`` anchors, and an ``<h3 id>`` in a summary would shift every link
+    after it. Attributes are found as the sanitizer's checks find them in written HTML."""
+    if not HAS_ID.search(fragment):
+        return fragment
+
+    def without_id(tag: re.Match[str]) -> str:
+        attributes = ATTRIBUTE.sub(
+            lambda each: "" if each["name"].lower() == "id" else each[0], tag["attrs"]
+        )
+        return f"<{tag['name']}{attributes}>"
+
+    return SOURCE_TAG.sub(without_id, fragment)
 
 
 def render_document(main: str, language: str) -> str:
